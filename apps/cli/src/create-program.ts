@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { type CliIo, resolveCliIo } from './cli-io.js';
+import { createDemoCommand } from './commands/demo-command.js';
+import { createReadabilityCommand } from './commands/readability-command.js';
+import { readPackageVersion } from './package-version.js';
+
+export const USAGE_HINT = '(add --help for additional information)';
+
+const EXAMPLES = `
+Examples:
+  $ npx tonekit demo
+  $ tonekit readability "Hello there. How are you today?"
+  $ tonekit readability -f data.jsonl --column conversational_answer --json
+  $ tonekit help readability
+
+Environment:
+  TONEKIT_DEBUG=1   print stack traces with errors
+`;
+
+/**
+ * Builds a fresh program bound to `io`, so tests can run many commands in one process with their own
+ * stdin/stdout and no shared parser state. Commander never calls `process.exit` here: `runCli` maps its
+ * errors to exit codes.
+ */
+export function createProgram(io: CliIo = {}): Command {
+  const resolved = resolveCliIo(io);
+  const program = new Command('tonekit')
+    .description(
+      'Give a language model a tone of voice: tone datasets, LoRA fine-tuning, logit blending and exact evaluation.',
+    )
+    .version(readPackageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .configureOutput({
+      writeOut: (text) => void resolved.stdout.write(text),
+      writeErr: (text) => void resolved.stderr.write(text),
+    })
+    .exitOverride()
+    .showHelpAfterError(USAGE_HINT)
+    .addHelpText('after', EXAMPLES);
+
+  for (const command of [createDemoCommand(resolved), createReadabilityCommand(resolved)]) {
+    // addCommand does not inherit settings the way .command() does; without this a subcommand would
+    // write to the real stdout and call process.exit on a usage error.
+    program.addCommand(command.copyInheritedSettings(program));
+  }
+  return program;
+}
