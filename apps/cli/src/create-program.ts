@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { type CliIo, resolveCliIo } from './cli-io.js';
+import { createDedupCommand } from './commands/dedup-command.js';
 import { createDemoCommand } from './commands/demo-command.js';
+import { createEmbedCommand } from './commands/embed-command.js';
 import { createReadabilityCommand } from './commands/readability-command.js';
 import { readPackageVersion } from './package-version.js';
 
@@ -11,6 +13,8 @@ Examples:
   $ npx tonekit demo
   $ tonekit readability "Hello there. How are you today?"
   $ tonekit readability -f data.jsonl --column conversational_answer --json
+  $ tonekit embed --in data.parquet --column question --out emb.parquet
+  $ tonekit dedup --in data.parquet --column question --threshold 0.8 --out kept.parquet
   $ tonekit help readability
 
 Environment:
@@ -38,7 +42,12 @@ export function createProgram(io: CliIo = {}): Command {
     .showHelpAfterError(USAGE_HINT)
     .addHelpText('after', EXAMPLES);
 
-  for (const command of [createDemoCommand(resolved), createReadabilityCommand(resolved)]) {
+  for (const command of [
+    createDemoCommand(resolved),
+    createReadabilityCommand(resolved),
+    createEmbedCommand(resolved),
+    createDedupCommand(resolved),
+  ]) {
     // addCommand does not inherit settings the way .command() does; without this a subcommand would
     // write to the real stdout and call process.exit on a usage error.
     program.addCommand(command.copyInheritedSettings(program));

@@ -19,6 +19,7 @@ export {
 export type { Embedder, EmbedOptions, EmbedResult } from './embedder.js';
 export { ApiCallError, type ApiCallErrorOptions } from './errors/api-call-error.js';
 export { CancelledError, type CancelledErrorOptions } from './errors/cancelled-error.js';
+export { hasErrorMarker, setErrorMarker } from './errors/error-marker.js';
 export { InvalidArgumentError, type InvalidArgumentErrorOptions } from './errors/invalid-argument-error.js';
 export { ModelLoadError, type ModelLoadErrorOptions } from './errors/model-load-error.js';
 export { RetryError, type RetryErrorOptions, type RetryErrorReason } from './errors/retry-error.js';

@@ -1,3 +1,4 @@
+export * from './fake-hugging-face-hub/index.js';
 export { hashToUnitVector } from './hash-to-unit-vector.js';
 export {
   createMockChatModel,
@@ -19,3 +20,4 @@ export {
   type ScriptedChatModelSettings,
   type ScriptedChatStep,
 } from './scripted-chat-model.js';
+export * from './tiny-models/index.js';

@@ -1,5 +1,6 @@
 // Errors are recognized by registry-symbol markers instead of `instanceof`, because two copies of core
-// (duplicated installs, bundles) have different classes but share `Symbol.for` keys.
+// (duplicated installs, bundles) have different classes but share `Symbol.for` keys. Exported so that
+// error classes in other tonekit packages follow the same scheme.
 
 /** Tags an error instance; non-enumerable so the marker stays out of logs and test diffs. */
 export function setErrorMarker(error: object, marker: symbol): void {
