@@ -37,7 +37,7 @@ async function expectedKeptRows(threshold: number): Promise<number[]> {
   const present = questions.flatMap((text, row) => (text === null ? [] : [row]));
   const { embeddings } = await embedder.doEmbed({ values: present.map((row) => questions[row] as string) });
   const index = await createDedupIndex({ dimensions: embedder.dimensions, threshold });
-  const { kept } = index.addIfNovel(embeddings);
+  const { kept } = await index.addIfNovel(embeddings);
   index.dispose();
   return questions.flatMap((text, row) => (text === null || kept[present.indexOf(row)] ? [row] : []));
 }

@@ -95,7 +95,7 @@ async function exactDedup(data: Float32Array, count: number): Promise<{ ms: numb
   const t = performance.now();
   for (let offset = 0; offset < count; offset += batchSize) {
     const end = Math.min(count, offset + batchSize);
-    const result = index.addIfNovel(data.subarray(offset * DIMENSIONS, end * DIMENSIONS));
+    const result = await index.addIfNovel(data.subarray(offset * DIMENSIONS, end * DIMENSIONS));
     for (const value of result.kept) kept.push(value);
   }
   const ms = performance.now() - t;
@@ -179,7 +179,7 @@ async function runApproximate(): Promise<void> {
   while (processed < annSize) {
     const end = Math.min(annSize, processed + annBatch);
     const before = index.size;
-    const result = index.addIfNovel(data.subarray(processed * DIMENSIONS, end * DIMENSIONS));
+    const result = await index.addIfNovel(data.subarray(processed * DIMENSIONS, end * DIMENSIONS));
     for (let i = 0; i < end - processed; i++) {
       graphSizeAt[processed + i] = before;
       duplicateOf[processed + i] = result.duplicateOf[i] ?? -1;

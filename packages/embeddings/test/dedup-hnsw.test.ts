@@ -44,7 +44,7 @@ describe('approximate (HNSW) mode', () => {
       const stored = index.vectors();
       let exact = false;
       for (let id = 0; id < index.size && !exact; id++) exact = dot(data, i, stored, id) > 0.8;
-      const result = index.addIfNovel(data.subarray(i * dimensions, (i + 1) * dimensions));
+      const result = await index.addIfNovel(data.subarray(i * dimensions, (i + 1) * dimensions));
       if (exact) exactDuplicates++;
       if (exact && !result.kept[0]) caught++;
       // A rejection is always a real pair above the threshold (the graph returns true distances).
@@ -62,8 +62,8 @@ describe('approximate (HNSW) mode', () => {
     let agree = 0;
     for (let offset = 0; offset < count; offset += 250) {
       const batch = data.subarray(offset * dimensions, (offset + 250) * dimensions);
-      const a = approximate.addIfNovel(batch);
-      const e = exact.addIfNovel(batch);
+      const a = await approximate.addIfNovel(batch);
+      const e = await exact.addIfNovel(batch);
       if (offset === 0) expect(a).toEqual(e); // empty graph: the whole first batch is checked exactly
       agree += a.kept.filter((kept, i) => kept === e.kept[i]).length;
     }
@@ -96,7 +96,7 @@ describe('approximate (HNSW) mode', () => {
   it('saves the graph beside the index, loads it, and rebuilds it when missing', async () => {
     const { data } = clusteredUnitVectors({ count: 1500, dimensions, seed: 55 });
     const index = await createDedupIndex({ dimensions, approximate: { kind: 'hnsw', M: 12, efSearch: 80 } });
-    index.addIfNovel(data.subarray(0, 1000 * dimensions));
+    await index.addIfNovel(data.subarray(0, 1000 * dimensions));
     const path = join(directory, 'graph.tkdedup');
     await index.save(path);
     expect((await stat(`${path}.hnsw`)).size).toBeGreaterThan(1000 * dimensions * 4);
@@ -104,7 +104,7 @@ describe('approximate (HNSW) mode', () => {
     expect(loaded.approximate).toEqual(index.approximate);
     expect(loaded.vectors()).toEqual(index.vectors());
     const rest = data.subarray(1000 * dimensions);
-    expect(loaded.addIfNovel(rest)).toEqual(index.addIfNovel(rest));
+    expect(await loaded.addIfNovel(rest)).toEqual(await index.addIfNovel(rest));
 
     await index.save(path);
     await rm(`${path}.hnsw`);

@@ -71,10 +71,10 @@ describe('addIfNovel semantics', () => {
       const index = await createDedupIndex({ dimensions, threshold: 0.75 });
       index.add([unit(dimensions, 0)]);
       // 0.75 is exact in float32 and float64: the similarity equals the threshold exactly.
-      const equal = index.addIfNovel([planar(0.75, dimensions)]);
+      const equal = await index.addIfNovel([planar(0.75, dimensions)]);
       expect(equal.kept).toEqual([true]);
       expect(equal.similarity).toEqual([0.75]);
-      const above = index.addIfNovel([planar(0.75 + 2 ** -24, dimensions)]);
+      const above = await index.addIfNovel([planar(0.75 + 2 ** -24, dimensions)]);
       expect(above.kept).toEqual([false]);
       expect(above.duplicateOf).toEqual([0]);
     }
@@ -85,9 +85,9 @@ describe('addIfNovel semantics', () => {
     expect(index.threshold).toBe(0.8);
     index.add([unit(768, 0)]);
     // 0.8 is not a float32: Math.fround(0.8) = 0.800000011920929 > 0.8 rejects, the float32 below keeps.
-    expect(index.addIfNovel([planar(Math.fround(0.8), 768)]).kept).toEqual([false]);
+    expect((await index.addIfNovel([planar(Math.fround(0.8), 768)])).kept).toEqual([false]);
     const below = Math.fround(0.8) - 2 ** -24;
-    const result = index.addIfNovel([planar(below, 768)]);
+    const result = await index.addIfNovel([planar(below, 768)]);
     expect(result.kept).toEqual([true]);
     expect(result.similarity[0]).toBe(below);
   });
@@ -105,7 +105,7 @@ describe('addIfNovel semantics', () => {
     c[0] = Math.cos(angle);
     c[1] = Math.sin(angle);
     const d = unit(dimensions, 2);
-    const result = index.addIfNovel([a, b, c, d, a]);
+    const result = await index.addIfNovel([a, b, c, d, a]);
     expect(result.kept).toEqual([true, false, true, true, false]);
     expect(result.ids).toEqual([0, null, 1, 2, null]);
     expect(result.duplicateOf).toEqual([null, 0, null, null, 0]);
@@ -120,7 +120,7 @@ describe('addIfNovel semantics', () => {
     const base = unit(dimensions, 0);
     index.add([planar(0.9, dimensions), base, base]);
     // Similar to ids 0 (0.9), 1 and 2 (1.0): the lowest id wins, not the most similar.
-    const result = index.addIfNovel([base]);
+    const result = await index.addIfNovel([base]);
     expect(result.duplicateOf).toEqual([0]);
     expect(result.similarity[0]).toBeCloseTo(0.9, 6);
   });
@@ -139,7 +139,7 @@ describe('addIfNovel semantics', () => {
       while (offset < count) {
         const size = Math.min(batchSizes[turn++ % batchSizes.length]!, count - offset);
         const batch = data.subarray(offset * dimensions, (offset + size) * dimensions);
-        const result = index.addIfNovel(batch);
+        const result = await index.addIfNovel(batch);
         for (let i = 0; i < size; i++) {
           const expected = reference.duplicateOf[offset + i]!;
           expect(result.duplicateOf[i]).toBe(expected);
@@ -165,8 +165,8 @@ describe('addIfNovel semantics', () => {
     const flat = await createDedupIndex({ dimensions });
     const split = await createDedupIndex({ dimensions });
     const vectors = Array.from({ length: 300 }, (_, i) => row(data, i, dimensions));
-    expect(split.addIfNovel(vectors)).toEqual(flat.addIfNovel(data));
-    expect(flat.addIfNovel([])).toEqual({ kept: [], ids: [], duplicateOf: [], similarity: [] });
+    expect(await split.addIfNovel(vectors)).toEqual(await flat.addIfNovel(data));
+    expect(await flat.addIfNovel([])).toEqual({ kept: [], ids: [], duplicateOf: [], similarity: [] });
   });
 
   it('adds unconditionally with add() and grows its capacity', async () => {
@@ -182,7 +182,7 @@ describe('addIfNovel semantics', () => {
     expect(index.vectors()).toEqual(data);
     expect(index.vector(999)).toEqual(row(data, 999, dimensions));
     // Everything is stored, so every vector is now a duplicate of itself or of an earlier one.
-    expect(index.addIfNovel(data).kept.every((kept) => !kept)).toBe(true);
+    expect((await index.addIfNovel(data)).kept.every((kept) => !kept)).toBe(true);
   });
 });
 
@@ -236,9 +236,9 @@ describe('input validation', () => {
       () => index.nearest(new Float32Array(16), 1),
     ];
     for (const attempt of attempts) {
-      const error = (() => {
+      const error = await (async () => {
         try {
-          attempt();
+          await attempt();
         } catch (caught) {
           return caught;
         }
@@ -246,7 +246,7 @@ describe('input validation', () => {
       })();
       expect(InvalidArgumentError.isInstance(error)).toBe(true);
     }
-    expect(() => index.addIfNovel([unit(8, 0), unit(7, 0)])).toThrow(
+    await expect(index.addIfNovel([unit(8, 0), unit(7, 0)])).rejects.toThrow(
       /vectors\[1\].*expected 8 dimensions, got 7/,
     );
     expect(index.size).toBe(0);
@@ -255,13 +255,13 @@ describe('input validation', () => {
   it('rejects non-unit vectors unless normalize is on, and never mutates the input', async () => {
     const strict = await createDedupIndex({ dimensions: 3 });
     const long = new Float32Array([3, 4, 0]);
-    expect(() => strict.addIfNovel([long])).toThrow(/unit-length.*norm 5.*normalize: true/);
-    expect(() => strict.addIfNovel([new Float32Array([Number.NaN, 0, 1])])).toThrow(/NaN/);
+    await expect(strict.addIfNovel([long])).rejects.toThrow(/unit-length.*norm 5.*normalize: true/);
+    await expect(strict.addIfNovel([new Float32Array([Number.NaN, 0, 1])])).rejects.toThrow(/NaN/);
     const lenient = await createDedupIndex({ dimensions: 3, normalize: true });
-    expect(lenient.addIfNovel(long).kept).toEqual([true]);
+    expect((await lenient.addIfNovel(long)).kept).toEqual([true]);
     expect(long).toEqual(new Float32Array([3, 4, 0]));
     expect(lenient.vector(0)).toEqual(new Float32Array([0.6, 0.8, 0]));
-    expect(lenient.addIfNovel([new Float32Array([6, 8, 0.1])]).kept).toEqual([false]);
+    expect((await lenient.addIfNovel([new Float32Array([6, 8, 0.1])])).kept).toEqual([false]);
     expect(() => lenient.add([new Float32Array(3)])).toThrow(/zero vector/);
   });
 
@@ -283,7 +283,7 @@ describe('nearThresholdPairs', () => {
     const count = 3000;
     const { data } = clusteredUnitVectors({ count, dimensions, seed: 21, duplicateShare: 0.5 });
     const index = await createDedupIndex({ dimensions, audit: { limit: 50 } });
-    const result = index.addIfNovel(data);
+    const result = await index.addIfNovel(data);
     const near = result.similarity.filter((s) => s !== null && Math.abs(s - 0.8) <= 0.05).length;
     const report = index.nearThresholdPairs();
     expect(report.threshold).toBe(0.8);
@@ -315,7 +315,7 @@ describe('save and load', () => {
       threshold: 0.78,
       audit: { margin: 0.04, limit: 20 },
     });
-    uninterrupted.addIfNovel(first);
+    await uninterrupted.addIfNovel(first);
     const path = join(directory, 'round-trip.tkdedup');
     await uninterrupted.save(path);
     const loaded = await DedupIndex.load(path);
@@ -326,7 +326,7 @@ describe('save and load', () => {
     expect(loaded.approximate).toBeNull();
     expect(loaded.vectors()).toEqual(uninterrupted.vectors());
     expect(loaded.nearThresholdPairs()).toEqual(uninterrupted.nearThresholdPairs());
-    expect(loaded.addIfNovel(second)).toEqual(uninterrupted.addIfNovel(second));
+    expect(await loaded.addIfNovel(second)).toEqual(await uninterrupted.addIfNovel(second));
     expect(loaded.nearThresholdPairs()).toEqual(uninterrupted.nearThresholdPairs());
     expect((await readdir(directory)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
@@ -355,7 +355,7 @@ describe('save and load', () => {
     await (await createDedupIndex({ dimensions: 5 })).save(path);
     const loaded = await DedupIndex.load(path);
     expect(loaded.size).toBe(0);
-    expect(loaded.addIfNovel([unit(5, 0)]).kept).toEqual([true]);
+    expect((await loaded.addIfNovel([unit(5, 0)])).kept).toEqual([true]);
   });
 
   it('rejects missing, foreign, truncated and corrupted files with clear errors', async () => {
@@ -407,7 +407,7 @@ describe('dispose', () => {
     index.add([unit(4, 0)]);
     await index[Symbol.asyncDispose]();
     index.dispose();
-    expect(() => index.addIfNovel([unit(4, 1)])).toThrow(/disposed/);
+    await expect(index.addIfNovel([unit(4, 1)])).rejects.toThrow(/disposed/);
     const error = (() => {
       try {
         index.nearest(unit(4, 0), 1);
@@ -448,7 +448,13 @@ describe('synthetic data', () => {
       expect(cosine).toBeLessThan(0.95 + 1e-5);
     }
     expect(duplicates).toBeGreaterThan(60);
-    const shifted = clusteredUnitVectors({ count: 200, dimensions, seed: 3, duplicateShare: 0, baselineCosine: 0.5 });
+    const shifted = clusteredUnitVectors({
+      count: 200,
+      dimensions,
+      seed: 3,
+      duplicateShare: 0,
+      baselineCosine: 0.5,
+    });
     let sum = 0;
     for (let i = 1; i < 200; i++) sum += dot(shifted.data, i, shifted.data, i - 1, dimensions);
     expect(sum / 199).toBeCloseTo(0.5, 1);

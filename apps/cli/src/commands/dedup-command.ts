@@ -128,7 +128,7 @@ async function runDedup(options: DedupCommandOptions, io: ResolvedCliIo): Promis
           approximate: options.approximate === true ? { kind: 'hnsw' } : false,
         });
       }
-      const decisions = index === undefined ? undefined : index.addIfNovel(vectors);
+      const decisions = index === undefined ? undefined : await index.addIfNovel(vectors);
       const keep = new Set<number>(chunk.texts.flatMap((text, row) => (text === null ? [row] : [])));
       present.forEach((row, position) => {
         if (decisions === undefined || decisions.kept[position]) {

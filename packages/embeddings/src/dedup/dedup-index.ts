@@ -11,6 +11,8 @@ import {
   scanForDuplicates,
   similaritiesToAll,
 } from './dot-kernel.js';
+import { GEMM_ROUNDING_MARGIN, scanForDuplicatesWithGemm } from './gemm-scan.js';
+import { createGemmScorer, type GemmScorer } from './gemm-scorer.js';
 import { HnswGraph, type HnswOptions, type ResolvedHnswOptions, resolveHnswOptions } from './hnsw-graph.js';
 import { NearThresholdAudit, type NearThresholdReport } from './near-threshold-audit.js';
 import { toVectorBatch, type VectorBatchInput } from './vector-batch.js';
@@ -20,6 +22,9 @@ export const DEFAULT_DEDUP_THRESHOLD = 0.8;
 
 /** Queries processed together against each tile of stored vectors. */
 const QUERY_BLOCK = 64;
+
+/** Below this many query × stored pairs a native GEMM call costs more than the JavaScript kernel. */
+const GEMM_MIN_PAIRS = 1 << 20;
 
 /** Slack on the pruning bound, far above float64 rounding of a 768-term dot product (~1e-13). */
 const PRUNE_EPSILON = 1e-9;
@@ -40,6 +45,12 @@ export interface CreateDedupIndexOptions {
   approximate?: HnswOptions | false;
   /** What `nearThresholdPairs` can report: decisions within `margin` of the threshold, `limit` sampled. */
   audit?: { margin?: number; limit?: number };
+  /**
+   * Exact mode: compare large batches with onnxruntime's multi-threaded SIMD SGEMM (loaded lazily) instead
+   * of the JavaScript kernel — same decisions, about 8–10x faster at 768 dimensions. Default true; falls
+   * back to JavaScript when onnxruntime cannot load.
+   */
+  accelerate?: boolean;
 }
 
 /** What `addIfNovel` decided for each vector of a batch, in input order. */
@@ -82,6 +93,7 @@ interface IndexState {
   size?: number;
   sequence?: number;
   graph?: HnswGraph;
+  accelerate?: boolean;
 }
 
 /**
@@ -90,7 +102,7 @@ interface IndexState {
  *
  * ```ts
  * const index = await createDedupIndex({ dimensions: 768 });
- * const { kept } = index.addIfNovel(embeddings); // cosine > 0.8 with a kept vector rejects
+ * const { kept } = await index.addIfNovel(embeddings); // cosine > 0.8 with a kept vector rejects
  * ```
  */
 export async function createDedupIndex(options: CreateDedupIndexOptions): Promise<DedupIndex> {
@@ -137,6 +149,7 @@ export async function createDedupIndex(options: CreateDedupIndexOptions): Promis
     capacity,
     approximate,
     audit,
+    accelerate: options.accelerate ?? true,
     graph,
   });
 }
@@ -164,6 +177,11 @@ export class DedupIndex implements AsyncDisposable {
   readonly #cuts: Int32Array;
   readonly #pruneBelow: number;
   readonly #buffers: ScanBuffers;
+  // onnxruntime GEMM for large exact scans: undefined = not loaded yet, null = off or unavailable.
+  #scorer: GemmScorer | null | undefined;
+  // The first `cuts[0]` dimensions of every stored vector, contiguous, mirrored lazily for the GEMM.
+  #prefix = new Float32Array(0);
+  #prefixRows = 0;
 
   /** @internal Use `createDedupIndex` or `DedupIndex.load`. */
   constructor(state: IndexState) {
@@ -181,6 +199,7 @@ export class DedupIndex implements AsyncDisposable {
     this.#cuts = checkpointCuts(this.dimensions);
     computeTailNorms(this.#data, this.dimensions, this.#cuts, 0, this.#size, this.#tails, 0);
     this.#graph = state.graph;
+    this.#scorer = state.accelerate === false ? null : undefined;
     // Pairs that could land within the audit margin are computed in full, so their similarity is exact.
     this.#pruneBelow = this.threshold - this.#audit.margin - PRUNE_EPSILON;
     this.#buffers = {
@@ -202,7 +221,7 @@ export class DedupIndex implements AsyncDisposable {
    * with any kept vector is strictly greater than the threshold — vectors kept before this call and
    * vectors of this batch kept before i alike. Equal to the threshold is kept.
    */
-  addIfNovel(vectors: VectorBatchInput): DedupBatchResult {
+  async addIfNovel(vectors: VectorBatchInput): Promise<DedupBatchResult> {
     this.#assertUsable();
     const { data, count } = toVectorBatch(vectors, this.dimensions, this.normalize, 'vectors');
     const result: DedupBatchResult = { kept: [], ids: [], duplicateOf: [], similarity: [] };
@@ -219,6 +238,10 @@ export class DedupIndex implements AsyncDisposable {
     const graph = this.#graph;
     // The graph holds what was kept before this call; this batch's own kept vectors are scanned exactly.
     const scanFrom = graph ? batchStart : 0;
+    // Vectors stored before this call do not depend on this batch's decisions: large batches compare
+    // with them all at once by GEMM; the blocks below then only scan this batch's own kept vectors.
+    const prescan = graph ? undefined : await this.#prescanWithGemm(data, queryTails, count, batchStart);
+    this.#assertUsable();
     const { hitId, hitSimilarity, bestId, bestSimilarity, active } = this.#buffers;
     const keptRows: number[] = [];
 
@@ -229,8 +252,17 @@ export class DedupIndex implements AsyncDisposable {
       hitId.fill(-1);
       bestId.fill(-1);
       bestSimilarity.fill(Number.NEGATIVE_INFINITY);
+      if (prescan) {
+        for (let i = 0; i < blockSize; i++) {
+          hitId[i] = prescan.hitId[blockStart + i]!;
+          hitSimilarity[i] = prescan.hitSimilarity[blockStart + i]!;
+          bestId[i] = prescan.bestId[blockStart + i]!;
+          bestSimilarity[i] = prescan.bestSimilarity[blockStart + i]!;
+        }
+      }
       let activeCount = 0;
       for (let i = 0; i < blockSize; i++) {
+        if (hitId[i] !== -1) continue;
         if (graph && batchStart > 0) {
           const found = graph.search(queries, i, 1);
           const id = found.ids[0];
@@ -252,7 +284,8 @@ export class DedupIndex implements AsyncDisposable {
         this.#tails,
         D,
         this.#cuts,
-        scanFrom,
+        // With a prescan, this batch's own kept vectors are compared below through its Gram matrix.
+        prescan ? this.#size : scanFrom,
         this.#size,
         queries,
         tails,
@@ -261,13 +294,20 @@ export class DedupIndex implements AsyncDisposable {
         this.#pruneBelow,
         this.#buffers,
       );
-      // Within the block, in order: each survivor against the block's vectors kept before it.
+      // Within the batch, in order: each survivor against the vectors kept before it — of this block, or
+      // with a prescan of the whole batch so far, skipping pairs its Gram-matrix bound rules out.
       const blockKeptFrom = keptRows.length;
       for (let i = 0; i < blockSize; i++) {
         if (hitId[i] === -1) {
-          for (let k = blockKeptFrom; k < keptRows.length; k++) {
-            const row = keptRows[k]! - blockStart;
-            const similarity = dotAt(queries, i, queries, row, D);
+          const query = blockStart + i;
+          for (let k = prescan ? 0 : blockKeptFrom; k < keptRows.length; k++) {
+            const row = keptRows[k]!;
+            if (prescan) {
+              const bound =
+                prescan.gram[query * count + row]! + queryTails[query * K]! * queryTails[row * K]!;
+              if (bound + GEMM_ROUNDING_MARGIN <= this.#pruneBelow) continue;
+            }
+            const similarity = dotAt(data, query, data, row, D);
             const id = batchStart + k;
             if (similarity > bestSimilarity[i]!) {
               bestSimilarity[i] = similarity;
@@ -492,6 +532,12 @@ export class DedupIndex implements AsyncDisposable {
     this.#size = 0;
     // hnswlib-node frees the native graph when the wrapper is garbage-collected.
     this.#graph = undefined;
+    this.#prefix = new Float32Array(0);
+    this.#prefixRows = 0;
+    const scorer = this.#scorer;
+    this.#scorer = null;
+    // Releasing the onnxruntime session is async; nothing waits on it and a failure cannot matter.
+    if (scorer) void scorer.dispose().catch(() => {});
   }
 
   async [asyncDispose](): Promise<void> {
@@ -500,6 +546,69 @@ export class DedupIndex implements AsyncDisposable {
 
   #assertUsable(): void {
     if (this.#disposed) throw new TonekitError({ message: 'This DedupIndex was disposed.' });
+  }
+
+  /**
+   * Compares the whole batch with stored vectors `[0, to)` by GEMM when that is worth a native call
+   * (at least `GEMM_MIN_PAIRS` pairs); `undefined` leaves the scan to the JavaScript kernel.
+   */
+  async #prescanWithGemm(
+    queries: Float32Array,
+    queryTails: Float64Array,
+    count: number,
+    to: number,
+  ): Promise<(ScanBuffers & { gram: Float32Array }) | undefined> {
+    if (this.#scorer === null || count * to < GEMM_MIN_PAIRS) return undefined;
+    if (this.#scorer === undefined) {
+      try {
+        this.#scorer = await createGemmScorer();
+      } catch {
+        // onnxruntime-node is an optional accelerator: without it the JavaScript kernel gives the same result.
+        this.#scorer = null;
+        return undefined;
+      }
+    }
+    const P = this.#cuts[0]!;
+    const D = this.dimensions;
+    if (this.#prefix.length < this.#capacity * P) {
+      const grown = new Float32Array(this.#capacity * P);
+      grown.set(this.#prefix.subarray(0, this.#prefixRows * P));
+      this.#prefix = grown;
+    }
+    for (; this.#prefixRows < to; this.#prefixRows++) {
+      const row = this.#prefixRows;
+      this.#prefix.set(this.#data.subarray(row * D, row * D + P), row * P);
+    }
+    const queryPrefix = new Float32Array(count * P);
+    for (let i = 0; i < count; i++) queryPrefix.set(queries.subarray(i * D, i * D + P), i * P);
+    const scorer = this.#scorer;
+    // Prefix dot products of the batch with itself, for the in-batch comparisons.
+    const gram = await scorer.scores(queryPrefix, count, queryPrefix, count, P);
+    const buffers: ScanBuffers = {
+      hitId: new Int32Array(count).fill(-1),
+      hitSimilarity: new Float64Array(count),
+      bestId: new Int32Array(count).fill(-1),
+      bestSimilarity: new Float64Array(count).fill(Number.NEGATIVE_INFINITY),
+      active: Int32Array.from({ length: count }, (_, i) => i),
+    };
+    await scanForDuplicatesWithGemm({
+      scorer,
+      store: this.#data,
+      storePrefix: this.#prefix,
+      storeTails: this.#tails,
+      dimensions: D,
+      prefixDimensions: P,
+      from: 0,
+      to,
+      queries,
+      queryPrefix,
+      queryTails,
+      activeCount: count,
+      threshold: this.threshold,
+      pruneBelow: this.#pruneBelow,
+      buffers,
+    });
+    return { ...buffers, gram };
   }
 
   #ensureCapacity(needed: number): void {

@@ -7,6 +7,6 @@ export {
   type NearestOptions,
   type Neighbor,
 } from './dedup-index.js';
-export type { HnswOptions } from './hnsw-graph.js';
+export type { HnswOptions, ResolvedHnswOptions } from './hnsw-graph.js';
 export type { NearThresholdPair, NearThresholdReport } from './near-threshold-audit.js';
 export type { VectorBatchInput } from './vector-batch.js';
