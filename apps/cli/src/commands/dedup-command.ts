@@ -13,7 +13,7 @@ import {
 } from '../embeddings/embedder-options.js';
 import { loadEmbedderForCli } from '../embeddings/load-embedder-for-cli.js';
 import { createProgressLine, formatCount } from '../embeddings/progress-line.js';
-import { countRows, type RowChunk, readRowChunks, rowFileFormat } from '../embeddings/row-chunks.js';
+import { countRows, type RowChunk, readRowChunks, resolveRowFiles } from '../embeddings/row-chunks.js';
 import { openRowSink } from '../embeddings/row-sink.js';
 import { writeText } from '../io/write-text.js';
 
@@ -81,14 +81,7 @@ interface RejectedRow {
 }
 
 async function runDedup(options: DedupCommandOptions, io: ResolvedCliIo): Promise<void> {
-  const input = path.resolve(io.cwd, options.in);
-  const output = path.resolve(io.cwd, options.out);
-  const format = rowFileFormat(options.in, '--in');
-  if (rowFileFormat(options.out, '--out') !== format) {
-    throw CliError.usage(`--out ${options.out}: must be a .${format} file like --in`);
-  }
-  if (input === output)
-    throw CliError.usage(`--out ${options.out}: is also the input file; choose another path`);
+  const { input, output, format } = resolveRowFiles(options, io.cwd);
 
   const started = Date.now();
   const total = await countRows(input, format);

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { embedMany } from '@tonekit/embeddings';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
@@ -10,7 +9,7 @@ import {
 } from '../embeddings/embedder-options.js';
 import { loadEmbedderForCli } from '../embeddings/load-embedder-for-cli.js';
 import { createProgressLine, formatCount } from '../embeddings/progress-line.js';
-import { countRows, readRowChunks, rowFileFormat } from '../embeddings/row-chunks.js';
+import { countRows, readRowChunks, resolveRowFiles } from '../embeddings/row-chunks.js';
 import { openRowSink } from '../embeddings/row-sink.js';
 import { writeText } from '../io/write-text.js';
 
@@ -50,14 +49,7 @@ export function createEmbedCommand(io: ResolvedCliIo): Command {
 }
 
 async function runEmbed(options: EmbedCommandOptions, io: ResolvedCliIo): Promise<void> {
-  const input = path.resolve(io.cwd, options.in);
-  const output = path.resolve(io.cwd, options.out);
-  const format = rowFileFormat(options.in, '--in');
-  if (rowFileFormat(options.out, '--out') !== format) {
-    throw CliError.usage(`--out ${options.out}: must be a .${format} file like --in`);
-  }
-  if (input === output)
-    throw CliError.usage(`--out ${options.out}: is also the input file; choose another path`);
+  const { input, output, format } = resolveRowFiles(options, io.cwd);
   const embeddingColumn = options.embeddingColumn ?? `${options.column}_embedding`;
 
   const started = Date.now();

@@ -18,6 +18,22 @@ export function rowFileFormat(file: string, flag: string): RowFileFormat {
   throw CliError.usage(`${flag} ${file}: expected a .parquet or .jsonl file`);
 }
 
+/** Resolves `--in`/`--out` of the embedding commands: same format, different files. */
+export function resolveRowFiles(
+  options: { in: string; out: string },
+  cwd: string,
+): { input: string; output: string; format: RowFileFormat } {
+  const input = path.resolve(cwd, options.in);
+  const output = path.resolve(cwd, options.out);
+  const format = rowFileFormat(options.in, '--in');
+  if (rowFileFormat(options.out, '--out') !== format) {
+    throw CliError.usage(`--out ${options.out}: must be a .${format} file like --in`);
+  }
+  if (input === output)
+    throw CliError.usage(`--out ${options.out}: is also the input file; choose another path`);
+  return { input, output, format };
+}
+
 /** Row count when the file says so up front (Parquet footer), for progress with a total. */
 export async function countRows(file: string, format: RowFileFormat): Promise<number | undefined> {
   if (format !== 'parquet') return undefined;

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   createParquetWriter,
@@ -9,6 +8,7 @@ import {
 } from '@tonekit/dataset';
 import * as arrow from 'apache-arrow';
 import { CliError } from '../cli-error.js';
+import { fileExists } from '../io/file-exists.js';
 import type { RowChunk, RowFileFormat } from './row-chunks.js';
 
 /** An embedding column to append to the rows written. */
@@ -37,7 +37,7 @@ export async function openRowSink(
   format: RowFileFormat,
   { force, flag }: { force: boolean; flag: string },
 ): Promise<RowSink> {
-  if (!force && (await exists(file))) {
+  if (!force && (await fileExists(file))) {
     throw CliError.usage(`${flag} ${path.basename(file)}: file exists (pass --force to overwrite it)`);
   }
   return format === 'parquet' ? parquetSink(file) : jsonlSink(file);
@@ -125,13 +125,4 @@ function jsonlSink(file: string): RowSink {
       await done.catch(() => {});
     },
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CliError } from '../cli-error.js';
+import { fileExists } from './file-exists.js';
 
 export interface OpenOutputFileOptions {
   cwd: string;
@@ -33,7 +34,7 @@ export async function openOutputFile(file: string, options: OpenOutputFileOption
   if (options.inputs?.includes(target)) {
     throw CliError.usage(`${options.flag} ${file}: is also the input file; choose another path`);
   }
-  if (!options.force && (await exists(target))) {
+  if (!options.force && (await fileExists(target))) {
     throw CliError.usage(`${options.flag} ${file}: file exists (pass --force to overwrite it)`);
   }
   const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
@@ -74,13 +75,4 @@ export async function openOutputFile(file: string, options: OpenOutputFileOption
 
 function writeError(flag: string, file: string, cause: Error): CliError {
   return new CliError(`${flag} ${file}: write failed (${cause.message})`, { cause });
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
