@@ -1,4 +1,5 @@
 export * from './fake-hugging-face-hub/index.js';
+export * from './fake-openai-server/index.js';
 export { hashToUnitVector } from './hash-to-unit-vector.js';
 export {
   createMockChatModel,

@@ -1,0 +1,16 @@
+export {
+  echoLastUserMessage,
+  type FakeOpenAIChatContext,
+  type FakeOpenAIChatHandler,
+  type FakeOpenAIChatMessage,
+  type FakeOpenAIChatReply,
+  type FakeOpenAIChatRequest,
+  type FakeOpenAIFinishReason,
+} from './fake-openai-chat.js';
+export type { FakeOpenAIEndpoint, FakeOpenAIFault, FakeOpenAIFaultTarget } from './fake-openai-fault.js';
+export {
+  type FakeOpenAIRequest,
+  type FakeOpenAIServer,
+  type FakeOpenAIServerSettings,
+  startFakeOpenAIServer,
+} from './start-fake-openai-server.js';
