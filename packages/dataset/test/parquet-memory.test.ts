@@ -75,8 +75,11 @@ describe('streaming memory', () => {
       expect(warm.total).toBe(80_000);
       expect(large.total).toBe(200_000);
       expect(large.checksum).toBe((20 * (rows * (rows - 1))) / 2);
-      // wasm memory may still creep up by some tens of MB before it plateaus; the data is ~200 MB.
-      expect(growth).toBeLessThan(largeBytes * 0.35);
+      // Loading instead of streaming would add at least the data's size (~200 MB). Streaming measured
+      // +1 to +29 MB alone, but under a full parallel test run the garbage collector can lag by tens of
+      // MB more (one failure seen at the former 35% ceiling), so the ceiling is 60%: still far below
+      // what loading would cost.
+      expect(growth).toBeLessThan(largeBytes * 0.6);
     } finally {
       clearInterval(timer);
     }

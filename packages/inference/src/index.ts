@@ -1,0 +1,25 @@
+export {
+  createOpenAICompatibleChatModel,
+  type OpenAICompatibleChatModel,
+  type OpenAICompatibleChatModelSettings,
+  type OpenAICompatibleRetryOptions,
+} from './create-openai-compatible-chat-model.js';
+export {
+  createOpenAICompatibleEmbedder,
+  type OpenAICompatibleEmbedderSettings,
+} from './create-openai-compatible-embedder.js';
+export {
+  createRateLimiter,
+  type RateLimiter,
+  type RateLimiterAcquireOptions,
+  type RateLimiterSettings,
+} from './create-rate-limiter.js';
+export { type LocalServerPresetOptions, localServerPreset } from './local-server-preset.js';
+export type { ModelPrices } from './model-prices.js';
+export {
+  defaultOpenRouterModel,
+  type OpenRouterPresetOptions,
+  openRouterPreset,
+} from './open-router-preset.js';
+export { type OpenAIPresetOptions, openAIPreset } from './openai-preset.js';
+export { parseJsonResponse } from './parse-json-response.js';
