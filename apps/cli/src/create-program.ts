@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { type CliIo, resolveCliIo } from './cli-io.js';
+import { createDatagenCommand } from './commands/datagen-command.js';
 import { createDedupCommand } from './commands/dedup-command.js';
 import { createDemoCommand } from './commands/demo-command.js';
 import { createEmbedCommand } from './commands/embed-command.js';
@@ -15,6 +16,7 @@ Examples:
   $ tonekit readability -f data.jsonl --column conversational_answer --json
   $ tonekit embed --in data.parquet --column question --out emb.parquet
   $ tonekit dedup --in data.parquet --column question --threshold 0.8 --out kept.parquet
+  $ OPENROUTER_API_KEY=... tonekit datagen --count 100 --out data/
   $ tonekit help readability
 
 Environment:
@@ -47,6 +49,7 @@ export function createProgram(io: CliIo = {}): Command {
     createReadabilityCommand(resolved),
     createEmbedCommand(resolved),
     createDedupCommand(resolved),
+    createDatagenCommand(resolved),
   ]) {
     // addCommand does not inherit settings the way .command() does; without this a subcommand would
     // write to the real stdout and call process.exit on a usage error.
