@@ -3,11 +3,10 @@ import {
   createServer,
   type IncomingMessage,
   type OutgoingHttpHeaders,
-  type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { asyncDispose } from '@tonekit/core';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 import {
   buildFakeHubDataset,
   type FakeHubFile,
@@ -184,15 +183,15 @@ export async function startFakeHuggingFaceHub(
 
   const hubServer = createServer(handle('hub'));
   const cdnServer = createServer(handle('cdn'));
-  hubUrl = await listen(hubServer);
-  cdnUrl = await listen(cdnServer);
+  hubUrl = await listenOnLoopback(hubServer);
+  cdnUrl = await listenOnLoopback(cdnServer);
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      await Promise.all([stop(hubServer), stop(cdnServer)]);
+      await Promise.all([closeServer(hubServer), closeServer(cdnServer)]);
     })();
     return closed;
   };
@@ -625,22 +624,4 @@ function decodeSegments(pathname: string): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      const { port } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

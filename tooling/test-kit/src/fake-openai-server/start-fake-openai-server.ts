@@ -2,11 +2,10 @@ import {
   createServer,
   type IncomingMessage,
   type OutgoingHttpHeaders,
-  type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { asyncDispose } from '@tonekit/core';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 import {
   completeChat,
   echoLastUserMessage,
@@ -448,7 +447,7 @@ export async function startFakeOpenAIServer(
       response.end(body);
     });
   });
-  const origin = await listen(server);
+  const origin = await listenOnLoopback(server);
 
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -456,7 +455,7 @@ export async function startFakeOpenAIServer(
       closing = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      await stop(server);
+      await closeServer(server);
     })();
     return closed;
   };
@@ -499,23 +498,5 @@ function readBody(request: IncomingMessage): Promise<string | undefined> {
     request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
     request.on('error', () => resolve(''));
     request.on('close', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
-  });
-}
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      const { port } = server.address() as AddressInfo;
-      resolve(`http://127.0.0.1:${port}`);
-    });
-  });
-}
-
-function stop(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
   });
 }
