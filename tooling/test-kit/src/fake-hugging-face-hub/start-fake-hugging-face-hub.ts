@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { asyncDispose } from '@tonekit/core';
 import { closeServer, listenOnLoopback } from '../loopback-server.js';
 import {

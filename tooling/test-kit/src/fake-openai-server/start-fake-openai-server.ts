@@ -1,9 +1,4 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { asyncDispose } from '@tonekit/core';
 import { closeServer, listenOnLoopback } from '../loopback-server.js';
 import {
