@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readParquetTable } from '@tonekit/dataset';
-import { type FakeOpenAIServer, hashToUnitVector, startFakeOpenAIServer } from '@tonekit/test-kit';
+import {
+  type FakeOpenAIServer,
+  hashToUnitVector,
+  startFakeOpenAIServer,
+  writeTinyLlamaGguf,
+} from '@tonekit/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTonekit } from './run-tonekit.js';
 
@@ -162,5 +167,77 @@ describe('tonekit datagen', () => {
     ]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--provider local needs --base-url');
+  });
+
+  it('runs a local GGUF model in-process with --provider llama-cpp (grammar-constrained JSON)', async () => {
+    // A tiny random model whose noise closes JSON strings and ends turns often enough to finish: the
+    // content is meaningless, the plumbing (chat template, JSON grammar, dispose) is llama.cpp's own.
+    const gguf = await writeTinyLlamaGguf({
+      path: path.join(dir, 'tiny.gguf'),
+      seed: 11,
+      logitBoosts: { '"': 5, '<|im_end|>': 5, '.': 4, '\u2581the': 4, '\u2581a': 4 },
+    });
+    const out = path.join(dir, 'llama');
+    const result = await runTonekit([
+      'datagen',
+      '--source',
+      source,
+      '--out',
+      out,
+      '--count',
+      '2',
+      '--validation',
+      '1',
+      '--min-chars',
+      '700',
+      '--provider',
+      'llama-cpp',
+      '--model',
+      gguf.path,
+      '--threads',
+      '1',
+      '--context-size',
+      '2048',
+      '--gpu',
+      'cpu',
+      '--embedder-base-url',
+      embeddingsUrl,
+      '--embedder-model',
+      'hash',
+      '--embedder-dimensions',
+      '16',
+      '--concurrency',
+      '2',
+      '--temperature',
+      '1',
+      // Noise is rarely easy to read: any Flesch score passes, so the run must fill its count.
+      '--rephrase-threshold',
+      '-1000',
+    ]);
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Stopped: count-reached — kept 2 of 2');
+    const train = await readParquetTable(path.join(out, 'dataset', 'train.parquet'));
+    const validation = await readParquetTable(path.join(out, 'dataset', 'validation.parquet'));
+    expect(train.numRows + validation.numRows).toBe(2);
+    expect(String(train.getChild('model')?.get(0))).toBe('llama-cpp/tiny.gguf');
+    const manifest = JSON.parse(await readFile(path.join(out, 'run.json'), 'utf8'));
+    expect(JSON.stringify(manifest)).toContain('llama-cpp');
+  });
+
+  it('needs --model with an existing .gguf file for llama-cpp', async () => {
+    const result = await runTonekit([
+      'datagen',
+      '--source',
+      source,
+      '--out',
+      path.join(dir, 'nogguf'),
+      '--provider',
+      'llama-cpp',
+      '--model',
+      path.join(dir, 'missing.gguf'),
+    ]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('no such file');
   });
 });

@@ -8,16 +8,19 @@
  *
  * and the run's efficiency is T_min / T_actual (equivalently kept/min over the bound's kept/min).
  *
- * Also prints CPU milliseconds (user + system of this process) per kept sample, which includes the fake
- * server's own work, so it overstates the pipeline's cost.
+ * Also prints CPU milliseconds (user + system of this process) per kept sample. The fake server runs in
+ * a child process, so the figure is the pipeline's: HTTP client, JSON, readability, dedup, checkpoint
+ * writes and the Parquet dataset at the end (the mock embedder's hashing is included, a real one is not).
  *
  * Usage: npx tsx packages/datagen/bench/datagen-throughput.ts [--count 300] [--latency 300] [--rpm 1200]
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createOpenAICompatibleChatModel } from '@tonekit/inference';
-import { createMockEmbedder, startFakeOpenAIServer } from '@tonekit/test-kit';
+import { createMockEmbedder } from '@tonekit/test-kit';
 import { generateDataset } from '../src/index.js';
 
 const option = (name: string, fallback: number) => {
@@ -29,28 +32,29 @@ const latencyMs = option('latency', 300);
 const rpm = option('rpm', 300);
 const concurrency = option('concurrency', 16);
 
-// Every question is unique and every rephrasing is easy, except every 5th needs one simplification.
-let questionCalls = 0;
-const server = await startFakeOpenAIServer({
-  latencyMs,
-  chat: (request) => {
-    const prompt = request.messages.map((message) => String(message.content)).join('\n');
-    if (prompt.includes('Reply with JSON only')) {
-      questionCalls++;
-      const id = /chunk (\d+)/.exec(prompt)?.[1] ?? String(questionCalls);
-      return JSON.stringify({
-        question: `What happened in chunk ${id}?`,
-        answer: `Chunk ${id} describes notable events.`,
-      });
-    }
-    if (prompt.includes('Current answer') || !/chunk (\d+)/.exec(prompt)?.[1]?.endsWith('5')) {
-      return 'It was fun. We saw a lot of it.';
-    }
-    return 'Notwithstanding considerable historiographical disagreement, contemporaneous documentation substantiates this.';
+// The fake server runs in a child process: this process's CPU time is then the pipeline's own.
+const child = spawn(
+  process.execPath,
+  [
+    ...process.execArgv,
+    fileURLToPath(new URL('./fake-generator-server.ts', import.meta.url)),
+    String(latencyMs),
+  ],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
   },
+);
+const serverUrl = await new Promise<string>((resolve, reject) => {
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    const match = /listening (\S+)/.exec(output);
+    if (match?.[1]) resolve(match[1]);
+  });
+  child.once('exit', (code) => reject(new Error(`fake server exited with ${code}`)));
 });
 const chatModel = createOpenAICompatibleChatModel({
-  baseURL: server.url,
+  baseURL: serverUrl,
   model: 'fake-chat-model',
   requestsPerMinute: rpm,
   maxRetries: 0,
@@ -72,7 +76,7 @@ const result = await generateDataset(
 );
 const minutes = (performance.now() - started) / 60_000;
 const cpu = process.cpuUsage(cpuBefore);
-await server.close();
+child.stdin.end();
 await rm(dir, { recursive: true, force: true });
 
 const { counts } = result;
@@ -97,5 +101,5 @@ console.log(
   `kept samples/min: ${keptPerMinute.toFixed(1)} of a bound of ${keptBound.toFixed(1)} = ${((100 * keptPerMinute) / keptBound).toFixed(1)}%`,
 );
 console.log(
-  `CPU per kept sample: ${((cpu.user + cpu.system) / 1000 / counts.kept).toFixed(2)} ms (this process, fake server included)`,
+  `CPU per kept sample: ${((cpu.user + cpu.system) / 1000 / counts.kept).toFixed(2)} ms (this process; the fake server runs in a child process)`,
 );

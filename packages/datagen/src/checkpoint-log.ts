@@ -36,8 +36,8 @@ export interface CheckpointCall {
 export type CheckpointLine = CheckpointHeader | CheckpointCall;
 
 /**
- * The append-only log that makes a run crash-safe. Every finished call is one line written with one
- * `write` on an O_APPEND descriptor, before its result is used; a kill at any moment therefore loses at
+ * The append-only log that makes a run crash-safe. Every finished call is one line written on an
+ * O_APPEND descriptor (lines finishing together share one `write`) before its result is used; a kill at any moment therefore loses at
  * most calls in flight, never a paid result. A torn last line (no newline) is ignored and cut off on the
  * next open. Kept pairs are not logged at all: they are recomputed from the calls, which are replayed
  * without cost, so a pair can be neither lost nor counted twice.
@@ -48,6 +48,9 @@ export class CheckpointLog {
   readonly resumed: boolean;
   #handle: FileHandle;
   #queue: Promise<void> = Promise.resolve();
+  /** Lines waiting for the write in flight to finish; they go out together in the next write. */
+  #pending: string[] = [];
+  #pendingWritten: Promise<void> | undefined;
 
   private constructor(
     path: string,
@@ -126,12 +129,25 @@ export class CheckpointLog {
     return this.calls.get(callKey(chunk, step));
   }
 
-  /** Appends one line; resolves once it is written. Writes are serialized so lines never interleave. */
+  /**
+   * Appends one line; resolves once it is written. Writes are serialized so lines never interleave,
+   * and lines appended while a write is in flight share the next write (group commit): one syscall
+   * for many calls finishing together, and each line is still on disk before its caller goes on.
+   */
   append(call: CheckpointCall): Promise<void> {
     this.calls.set(callKey(call.chunk, call.step), call);
-    const line = `${JSON.stringify(call)}\n`;
+    this.#pending.push(`${JSON.stringify(call)}\n`);
+    this.#pendingWritten ??= this.#writePending();
+    return this.#pendingWritten;
+  }
+
+  #writePending(): Promise<void> {
     const written = this.#queue.then(async () => {
-      await this.#handle.write(line);
+      // From here on, new lines wait for the next batch.
+      const lines = this.#pending;
+      this.#pending = [];
+      this.#pendingWritten = undefined;
+      await this.#handle.write(lines.join(''));
     });
     this.#queue = written.catch(() => undefined);
     return written;

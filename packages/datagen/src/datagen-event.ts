@@ -27,6 +27,8 @@ export interface DatagenSampleRejectedEvent {
   chunkIndex?: number;
   sourceId: string;
   reason: DatagenRejectionReason;
+  /** Why, for failures: the error (`ApiCallError: 503 ...`) or the unusable answer, quoted. */
+  detail?: string;
 }
 
 export interface DatagenSampleAcceptedEvent {
@@ -50,6 +52,19 @@ export interface DatagenUsageEvent {
   total: TokenUsage;
 }
 
+/** A model call failed and will be tried again after `delayMs` (the error may be transient). */
+export interface DatagenCallRetriedEvent {
+  type: 'call-retried';
+  timestamp: number;
+  stage: DatagenStage;
+  chunkIndex: number;
+  sourceId: string;
+  /** The attempt that failed, starting at 1. */
+  attempt: number;
+  delayMs: number;
+  error: { name: string; message: string; status?: number };
+}
+
 export interface DatagenBudgetExhaustedEvent {
   type: 'budget-exhausted';
   timestamp: number;
@@ -71,6 +86,7 @@ export type DatagenStopReason = 'count-reached' | 'source-exhausted' | 'budget-e
 
 /** Every event `generateDataset` emits; plain JSON data. */
 export type DatagenEvent =
+  | DatagenCallRetriedEvent
   | DatagenChunkStartedEvent
   | DatagenSampleRejectedEvent
   | DatagenSampleAcceptedEvent

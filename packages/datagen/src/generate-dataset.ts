@@ -82,6 +82,8 @@ export interface DatagenCounts {
   replayedCalls: number;
   /** Calls made (and paid) in this session. */
   paidCalls: number;
+  /** Failed attempts that were tried again in this session (429s, 5xx, timeouts, broken responses). */
+  retriedAttempts: number;
 }
 
 export interface DatagenStageUsage extends TokenUsage {
@@ -116,7 +118,13 @@ export interface GenerateDatasetResult {
 
 type ChunkOutcome =
   | { kind: 'kept'; record: QaRecord; rephraseCalls: number }
-  | { kind: 'rejected'; reason: DatagenRejectionReason; rephraseCalls: number; sourceId: string };
+  | {
+      kind: 'rejected';
+      reason: DatagenRejectionReason;
+      rephraseCalls: number;
+      sourceId: string;
+      detail?: string;
+    };
 
 interface Chunk {
   index: number;
@@ -181,6 +189,7 @@ export async function generateDataset(
     target: resolved.count,
     replayedCalls: 0,
     paidCalls: 0,
+    retriedAttempts: 0,
   };
   const emptyUsage = (): DatagenStageUsage => ({ inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 });
   const stageUsage: Record<DatagenStage, DatagenStageUsage> = {
@@ -259,6 +268,26 @@ export async function generateDataset(
       const result = await retryWithBackoff((_attempt, signal) => make(signal), {
         ...retry,
         ...(callSignal === undefined ? {} : { abortSignal: callSignal }),
+        onRetry: (info) => {
+          counts.retriedAttempts++;
+          const error = info.error instanceof Error ? info.error : new Error(String(info.error));
+          const status = (info.error as { status?: unknown }).status;
+          emit({
+            type: 'call-retried',
+            timestamp: Date.now(),
+            stage,
+            chunkIndex: chunk.index,
+            sourceId: chunk.document.id,
+            attempt: info.attempt,
+            delayMs: info.delayMs,
+            error: {
+              name: error.name,
+              message: error.message,
+              ...(typeof status === 'number' ? { status } : {}),
+            },
+          });
+          retry?.onRetry?.(info);
+        },
       });
       line = {
         kind: 'call',
@@ -327,12 +356,22 @@ export async function generateDataset(
   const processChunk = async (chunk: Chunk, decision: Deferred<void>): Promise<ChunkOutcome> => {
     const { index, document } = chunk;
     const previousDecision = decisions.get(index - 1);
-    const rejected = async (reason: DatagenRejectionReason, rephraseCalls = 0): Promise<ChunkOutcome> => {
+    const rejected = async (
+      reason: DatagenRejectionReason,
+      detail?: string,
+      rephraseCalls = 0,
+    ): Promise<ChunkOutcome> => {
       // A chunk rejected before its dedup turn still waits for it, so decisions stay in chunk order.
       if (previousDecision !== undefined) await waitOrStop(previousDecision.promise);
       decisions.delete(index - 1);
       decision.resolve();
-      return { kind: 'rejected', reason, rephraseCalls, sourceId: document.id };
+      return {
+        kind: 'rejected',
+        reason,
+        rephraseCalls,
+        sourceId: document.id,
+        ...(detail === undefined ? {} : { detail }),
+      };
     };
     const question = await chat(
       chunk,
@@ -347,9 +386,10 @@ export async function generateDataset(
       ],
       true,
     );
-    if (question.error !== undefined) return rejected('question-failed');
+    if (question.error !== undefined) return rejected('question-failed', describeCallError(question.error));
     const pair = parseQuestionAnswer(question.text ?? '');
-    if (pair === undefined) return rejected('question-parse-failed');
+    if (pair === undefined)
+      return rejected('question-parse-failed', `unparsable answer: ${excerpt(question.text ?? '')}`);
 
     const embedded = await loggedCall(chunk, 'embed', 'embed', async (signal) => {
       const result = await embedder.doEmbed({
@@ -364,7 +404,12 @@ export async function generateDataset(
         usage: { inputTokens: tokens, outputTokens: 0, totalTokens: tokens },
       };
     });
-    if (embedded.error !== undefined || embedded.embedding === undefined) return rejected('embed-failed');
+    if (embedded.error !== undefined || embedded.embedding === undefined) {
+      return rejected(
+        'embed-failed',
+        embedded.error === undefined ? 'no embedding' : describeCallError(embedded.error),
+      );
+    }
     const vector = decodeEmbedding(embedded.embedding);
 
     if (previousDecision !== undefined) await waitOrStop(previousDecision.promise);
@@ -409,6 +454,7 @@ export async function generateDataset(
             reason: 'rephrase-failed',
             rephraseCalls: attempt,
             sourceId: document.id,
+            detail: describeCallError(call.error),
           };
         const text = cleanRephrasing(call.text ?? '');
         if (text === '')
@@ -417,6 +463,7 @@ export async function generateDataset(
             reason: 'rephrase-failed',
             rephraseCalls: attempt,
             sourceId: document.id,
+            detail: `empty rephrasing: ${excerpt(call.text ?? '')}`,
           };
         score = fleschReadingEase(text, { mode: resolved.readabilityMode });
         if (score >= resolved.rephraseThreshold) {
@@ -517,6 +564,7 @@ export async function generateDataset(
         chunkIndex: committed - 1,
         sourceId: outcome.sourceId,
         reason: outcome.reason,
+        ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
       });
     }
   };
@@ -733,4 +781,14 @@ function deferred<T>(): Deferred<T> {
   // Nobody may be waiting when an abandoned chunk rejects; that must not be an unhandled rejection.
   promise.catch(() => undefined);
   return { promise, resolve, reject };
+}
+
+function describeCallError(error: { name: string; message: string }): string {
+  return `${error.name}: ${error.message}`;
+}
+
+/** A model's answer quoted in a rejection detail: one line, at most 120 characters. */
+function excerpt(text: string): string {
+  const line = JSON.stringify(text);
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }

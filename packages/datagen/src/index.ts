@@ -15,6 +15,7 @@ export {
 } from './datagen-config.js';
 export type {
   DatagenBudgetExhaustedEvent,
+  DatagenCallRetriedEvent,
   DatagenChunkStartedEvent,
   DatagenDoneEvent,
   DatagenEvent,

@@ -171,6 +171,7 @@ describe('generateDataset', () => {
       ...reference.counts,
       replayedCalls: expect.any(Number),
       paidCalls: expect.any(Number),
+      retriedAttempts: expect.any(Number),
     });
     expect(resumed.counts.replayedCalls).toBeGreaterThan(0);
     const paidBefore = new Set(first.completed);

@@ -14,6 +14,12 @@ export {
   type RateLimiterAcquireOptions,
   type RateLimiterSettings,
 } from './create-rate-limiter.js';
+export {
+  createLlamaCppChatModel,
+  type LlamaCppChatModel,
+  type LlamaCppChatModelSettings,
+  type LlamaCppLoraAdapter,
+} from './llama-cpp/create-llama-cpp-chat-model.js';
 export { type LocalServerPresetOptions, localServerPreset } from './local-server-preset.js';
 export type { ModelPrices } from './model-prices.js';
 export {

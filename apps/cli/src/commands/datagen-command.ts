@@ -14,6 +14,7 @@ import { DEFAULT_DATAGEN_SOURCE, resolveSourceFiles } from '../datagen/resolve-s
 import { resolveEmbedderSettings } from '../embeddings/embedder-options.js';
 import { createProgressLine } from '../embeddings/progress-line.js';
 import { writeText } from '../io/write-text.js';
+import { parseThreshold } from './parse-threshold.js';
 
 interface DatagenCommandOptions {
   source: string;
@@ -22,10 +23,15 @@ interface DatagenCommandOptions {
   validation: number;
   minChars: number;
   seed: number;
+  temperature?: number;
   concurrency: number;
   provider: ChatProvider;
   model?: string;
   baseUrl?: string;
+  lora?: string[];
+  threads?: number;
+  contextSize?: number;
+  gpu?: 'auto' | 'cpu';
   embedder?: string;
   embedderBaseUrl?: string;
   embedderModel?: string;
@@ -33,6 +39,7 @@ interface DatagenCommandOptions {
   budgetTokens?: number;
   budgetUsd?: number;
   readabilityMode: ReadabilityMode;
+  rephraseThreshold: number;
   offline?: boolean;
   dryRun?: boolean;
   json?: boolean;
@@ -43,6 +50,7 @@ Examples:
   $ OPENROUTER_API_KEY=... tonekit datagen --count 100 --out data/
   $ tonekit datagen --provider local --base-url http://127.0.0.1:8080/v1 --model qwen2.5-7b-instruct \\
       --source ./chunks.jsonl --out data/
+  $ tonekit datagen --provider llama-cpp --model ./qwen2.5-1.5b-instruct-q4_k_m.gguf --threads 4 --out data/
   $ tonekit datagen --source ./wiki/ --dry-run --out data/
   $ tonekit datagen --count 10000 --budget-usd 5 --out data/     # stops cleanly at $5; rerun to resume
 
@@ -56,6 +64,7 @@ duplicated and no completed call is paid again; a changed configuration is refus
 Environment:
   OPENROUTER_API_KEY / OPENAI_API_KEY   generator keys for --provider openrouter / openai
   TONEKIT_LOCAL_API_KEY                 optional key for --provider local
+                                        (--provider llama-cpp runs a local GGUF file in-process: no key)
   TONEKIT_EMBEDDER_API_KEY              key for --embedder-base-url (else OPENAI_API_KEY)
   HF_TOKEN, HF_HOME, HF_HUB_OFFLINE=1   Hugging Face Hub access, cache and offline mode
   TONEKIT_MODEL_CACHE                   where the local embedding model is kept
@@ -67,6 +76,19 @@ function wholeNumber(flag: string, minimum: number) {
     if (!Number.isSafeInteger(parsed) || parsed < minimum) {
       throw CliError.usage(`${flag} ${value}: expected a whole number >= ${minimum}`);
     }
+    return parsed;
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function nonNegativeNumber(flag: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!(parsed >= 0) || !Number.isFinite(parsed))
+      throw CliError.usage(`${flag} ${value}: expected a number >= 0`);
     return parsed;
   };
 }
@@ -94,9 +116,29 @@ export function createDatagenCommand(io: ResolvedCliIo): Command {
     .option('--min-chars <n>', 'skip chunks shorter than this', wholeNumber('--min-chars', 0), 700)
     .option('--seed <n>', 'shuffle and split seed', wholeNumber('--seed', 0), 0)
     .option('--concurrency <n>', 'chunks in flight', wholeNumber('--concurrency', 1), 16)
+    .option(
+      '--temperature <t>',
+      "sampling temperature (default: the provider's)",
+      nonNegativeNumber('--temperature'),
+    )
     .addOption(new Option('--provider <name>', 'generator API').choices(CHAT_PROVIDERS).default('openrouter'))
-    .option('--model <id>', 'generator model (openrouter default: google/gemini-2.0-flash-001)')
+    .option(
+      '--model <id>',
+      'generator model (openrouter default: google/gemini-2.0-flash-001; llama-cpp: a .gguf file)',
+    )
     .option('--base-url <url>', 'OpenAI-compatible endpoint (required for --provider local)')
+    .option('--lora <file[=scale]>', 'llama-cpp: GGUF LoRA adapter (repeatable)', collect, [])
+    .option('--threads <n>', 'llama-cpp: CPU threads (default: all cores)', wholeNumber('--threads', 1))
+    .option(
+      '--context-size <n>',
+      'llama-cpp: context tokens per sequence (default 4096)',
+      wholeNumber('--context-size', 64),
+    )
+    .addOption(
+      new Option('--gpu <mode>', 'llama-cpp: use a GPU when available')
+        .choices(['auto', 'cpu'])
+        .default('auto'),
+    )
     .option(
       '--embedder <id|dir>',
       `question embedder: a Hub id or a local folder (default ${DEFAULT_EMBEDDING_MODEL})`,
@@ -118,6 +160,12 @@ export function createDatagenCommand(io: ResolvedCliIo): Command {
       new Option('--readability-mode <mode>', 'textstat release for Flesch')
         .choices(READABILITY_MODES)
         .default('textstat-0.7.11'),
+    )
+    .option(
+      '--rephrase-threshold <fre>',
+      'keep answers with Flesch reading ease >= this after rephrasing',
+      parseThreshold,
+      REPHRASE_THRESHOLD,
     )
     .option('--offline', 'use only cached models and datasets')
     .option('--dry-run', 'count eligible chunks and exit without calling any model')
@@ -171,10 +219,15 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
     return;
   }
 
-  const chatModel = resolveChatModel(options, io.env);
+  const chatModel = resolveChatModel(
+    { ...options, parallelSequences: Math.min(options.concurrency, 4) },
+    { cwd: io.cwd, env: io.env },
+  );
   const embedder = await resolveDatagenEmbedder(options, io, offline);
   const started = Date.now();
   const rejected = new Map<string, number>();
+  let lastFailure: string | undefined;
+  let retries = 0;
   let kept = 0;
   let tokens = 0;
   let cost: number | undefined;
@@ -187,8 +240,10 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
         validationSize: options.validation,
         minCharacters: options.minChars,
         seed: options.seed,
+        ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
         concurrency: options.concurrency,
         readabilityMode: options.readabilityMode,
+        rephraseThreshold: options.rephraseThreshold,
         budget: {
           ...(options.budgetTokens === undefined ? {} : { maxTokens: options.budgetTokens }),
           ...(options.budgetUsd === undefined ? {} : { maxCostUsd: options.budgetUsd }),
@@ -202,8 +257,11 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
             io.stdout.write(`${JSON.stringify(event)}\n`);
             return;
           }
-          if (event.type === 'sample-rejected')
+          if (event.type === 'sample-rejected') {
             rejected.set(event.reason, (rejected.get(event.reason) ?? 0) + 1);
+            if (event.detail !== undefined)
+              lastFailure = `${event.reason} (${event.sourceId}): ${event.detail}`;
+          }
           if (event.type === 'sample-accepted') kept = event.kept;
           if (event.type === 'usage') {
             tokens = event.total.totalTokens;
@@ -211,10 +269,12 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
           }
           const seconds = (Date.now() - started) / 1000;
           const eta = kept > 0 ? ((options.count - kept) * seconds) / kept : undefined;
+          if (event.type === 'call-retried') retries++;
           const reasons = [...rejected].map(([reason, n]) => `${reason} ${n}`).join(', ');
           progress.update(
             `kept ${kept}/${options.count}` +
               (reasons ? ` | rejected: ${reasons}` : '') +
+              (retries > 0 ? ` | ${retries} retries` : '') +
               ` | ${tokens.toLocaleString('en-US')} tokens` +
               (cost === undefined ? '' : ` | $${cost.toFixed(4)}`) +
               (eta === undefined ? '' : ` | ETA ${Math.round(eta)} s`),
@@ -232,8 +292,10 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
         `Chunks: ${counts.sourcesRead} read, ${counts.tooShort} too short, ${counts.chunksProcessed} processed\n` +
         `Rejected: ${counts.dedupRejected} duplicate questions (≈${counts.rephraseCallsSavedByDedup} rephrase calls saved), ` +
         `${counts.questionParseFailed} unparsable, ${counts.questionFailed + counts.embedFailed + counts.rephraseFailed} API failures, ` +
-        `${counts.discardedUnreadable} still below FRE ${REPHRASE_THRESHOLD} after simplifying\n` +
-        `Calls: ${counts.paidCalls} paid, ${counts.replayedCalls} replayed from the checkpoint\n` +
+        `${counts.discardedUnreadable} still below FRE ${options.rephraseThreshold} after simplifying\n` +
+        `Calls: ${counts.paidCalls} paid, ${counts.replayedCalls} replayed from the checkpoint, ` +
+        `${counts.retriedAttempts} failed attempts retried\n` +
+        (lastFailure === undefined ? '' : `Last failure: ${lastFailure}\n`) +
         (result.datasetDir
           ? `Dataset: ${path.relative(io.cwd, result.datasetDir) || '.'}\n`
           : 'Dataset: not written (too few pairs kept)\n'),
@@ -241,6 +303,7 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
   } finally {
     progress.done();
     if (embedder && 'dispose' in embedder && typeof embedder.dispose === 'function') await embedder.dispose();
+    if ('dispose' in chatModel && typeof chatModel.dispose === 'function') await chatModel.dispose();
   }
 }
 

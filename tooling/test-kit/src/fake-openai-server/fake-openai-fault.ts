@@ -7,6 +7,11 @@ export interface FakeOpenAIFaultTarget {
   on?: FakeOpenAIEndpoint;
   /** How many matching requests get the fault; by default every one until the fault is replaced or cleared. */
   times?: number;
+  /**
+   * Only requests whose parsed JSON body satisfies this (undefined for GET requests and unparsable
+   * bodies), so a scripted test can fail the calls about one document and no other.
+   */
+  when?: (body: unknown) => boolean;
 }
 
 /**

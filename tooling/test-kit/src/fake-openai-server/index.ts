@@ -6,6 +6,7 @@ export {
   type FakeOpenAIChatReply,
   type FakeOpenAIChatRequest,
   type FakeOpenAIFinishReason,
+  messageText,
 } from './fake-openai-chat.js';
 export type { FakeOpenAIEndpoint, FakeOpenAIFault, FakeOpenAIFaultTarget } from './fake-openai-fault.js';
 export {

@@ -148,13 +148,14 @@ export async function startFakeOpenAIServer(
       );
     });
 
-  const takeFaults = (endpoint: FakeOpenAIEndpoint | 'unknown', streaming: boolean) => {
+  const takeFaults = (endpoint: FakeOpenAIEndpoint | 'unknown', streaming: boolean, body: unknown) => {
     let delayMs = 0;
     let decisive: FakeOpenAIFault | undefined;
     for (const active of faults) {
       const { fault } = active;
       if (active.remaining <= 0) continue;
       if (fault.on !== undefined && fault.on !== endpoint) continue;
+      if (fault.when !== undefined && !fault.when(body)) continue;
       if (fault.kind === 'latency') {
         active.remaining--;
         delayMs += fault.ms;
@@ -239,7 +240,7 @@ export async function startFakeOpenAIServer(
     const streaming =
       typeof parsed === 'object' && parsed !== null && (parsed as { stream?: unknown }).stream === true;
 
-    const { delayMs, fault } = takeFaults(endpoint, streaming);
+    const { delayMs, fault } = takeFaults(endpoint, streaming, parsed);
     await wait(latencyMs + delayMs, signal);
     if (response.destroyed || closing) return;
 

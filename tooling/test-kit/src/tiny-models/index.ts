@@ -1,3 +1,4 @@
+export * from './gguf/index.js';
 export { createSeededRandom, type SeededRandom } from './seeded-random.js';
 export {
   bertSpecialTokens,

@@ -1,0 +1,8 @@
+export type {
+  Aggregate,
+  ConfidenceInterval,
+  EvaluationMetrics,
+  FleschHistogram,
+  MetricName,
+  RunDescription,
+} from './evaluation-metrics.js';
