@@ -4,7 +4,9 @@ import { createDatagenCommand } from './commands/datagen-command.js';
 import { createDedupCommand } from './commands/dedup-command.js';
 import { createDemoCommand } from './commands/demo-command.js';
 import { createEmbedCommand } from './commands/embed-command.js';
+import { createEvalCommand } from './commands/eval-command.js';
 import { createReadabilityCommand } from './commands/readability-command.js';
+import { createReportCommand } from './commands/report-command.js';
 import { readPackageVersion } from './package-version.js';
 
 export const USAGE_HINT = '(add --help for additional information)';
@@ -17,6 +19,8 @@ Examples:
   $ tonekit embed --in data.parquet --column question --out emb.parquet
   $ tonekit dedup --in data.parquet --column question --threshold 0.8 --out kept.parquet
   $ OPENROUTER_API_KEY=... tonekit datagen --count 100 --out data/
+  $ tonekit eval --dataset data/dataset --provider llama-cpp --model ./model.gguf --out runs/base
+  $ tonekit report runs/ --out report/
   $ tonekit help readability
 
 Environment:
@@ -50,6 +54,8 @@ export function createProgram(io: CliIo = {}): Command {
     createEmbedCommand(resolved),
     createDedupCommand(resolved),
     createDatagenCommand(resolved),
+    createEvalCommand(resolved),
+    createReportCommand(resolved),
   ]) {
     // addCommand does not inherit settings the way .command() does; without this a subcommand would
     // write to the real stdout and call process.exit on a usage error.

@@ -42,7 +42,18 @@ export { type RetryInfo, type RetryWithBackoffOptions, retryWithBackoff } from '
 export type { RunManifest, RunManifestInput, RunManifestModelUsage } from './run-manifest.js';
 export { sleep } from './sleep.js';
 export {
+  resolveSystemPrompt,
+  type SystemPromptPresetName,
+  systemPromptPresets,
+} from './system-prompt-presets.js';
+export {
   type ThrottledListener,
   type ThrottleProgressOptions,
   throttleProgress,
 } from './throttle-progress.js';
+export type {
+  EmbedTokensOptions,
+  EmbedTokensResult,
+  TokenEmbedder,
+  TokenEmbedding,
+} from './token-embedder.js';

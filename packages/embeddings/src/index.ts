@@ -5,6 +5,11 @@ export {
   type TransformersEmbedder,
   type TransformersEmbedderSettings,
 } from './create-transformers-embedder.js';
+export {
+  createTransformersTokenEmbedder,
+  type TransformersTokenEmbedder,
+  type TransformersTokenEmbedderSettings,
+} from './create-transformers-token-embedder.js';
 export * from './dedup/index.js';
 export { type EmbedManyOptions, embedMany } from './embed-many.js';
 export type {

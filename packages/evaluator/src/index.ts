@@ -1,3 +1,5 @@
+export * from './bert-score/index.js';
+export * from './evaluation/index.js';
 export type {
   Aggregate,
   ConfidenceInterval,
@@ -6,3 +8,6 @@ export type {
   MetricName,
   RunDescription,
 } from './evaluation-metrics.js';
+export * from './judge/index.js';
+export * from './metrics/index.js';
+export * from './report/index.js';

@@ -1,18 +1,15 @@
-import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Embedder } from '@tonekit/core';
 import { type DatagenEvent, generateDataset } from '@tonekit/datagen';
 import { readSourceFiles } from '@tonekit/dataset';
-import { createTransformersEmbedder, DEFAULT_EMBEDDING_MODEL } from '@tonekit/embeddings';
-import { createOpenAICompatibleEmbedder } from '@tonekit/inference';
+import { DEFAULT_EMBEDDING_MODEL } from '@tonekit/embeddings';
 import { READABILITY_MODES, REPHRASE_THRESHOLD, type ReadabilityMode } from '@tonekit/readability';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { ResolvedCliIo } from '../cli-io.js';
 import { CHAT_PROVIDERS, type ChatProvider, resolveChatModel } from '../datagen/resolve-chat-model.js';
 import { DEFAULT_DATAGEN_SOURCE, resolveSourceFiles } from '../datagen/resolve-source-files.js';
-import { resolveEmbedderSettings } from '../embeddings/embedder-options.js';
 import { createProgressLine } from '../embeddings/progress-line.js';
+import { resolveEmbedder } from '../embeddings/resolve-embedder.js';
 import { writeText } from '../io/write-text.js';
 import { parseThreshold } from './parse-threshold.js';
 
@@ -223,7 +220,7 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
     { ...options, parallelSequences: Math.min(options.concurrency, 4) },
     { cwd: io.cwd, env: io.env },
   );
-  const embedder = await resolveDatagenEmbedder(options, io, offline);
+  const embedder = await resolveEmbedder(options, io, offline);
   const started = Date.now();
   const rejected = new Map<string, number>();
   let lastFailure: string | undefined;
@@ -305,41 +302,4 @@ async function runDatagen(options: DatagenCommandOptions, io: ResolvedCliIo): Pr
     if (embedder && 'dispose' in embedder && typeof embedder.dispose === 'function') await embedder.dispose();
     if ('dispose' in chatModel && typeof chatModel.dispose === 'function') await chatModel.dispose();
   }
-}
-
-async function resolveDatagenEmbedder(
-  options: DatagenCommandOptions,
-  io: ResolvedCliIo,
-  offline: boolean,
-): Promise<Embedder> {
-  if (options.embedderBaseUrl !== undefined) {
-    if (options.embedderModel === undefined || options.embedderDimensions === undefined) {
-      throw CliError.usage('--embedder-base-url needs --embedder-model and --embedder-dimensions');
-    }
-    const apiKey = io.env['TONEKIT_EMBEDDER_API_KEY'] ?? io.env['OPENAI_API_KEY'];
-    return createOpenAICompatibleEmbedder({
-      baseURL: options.embedderBaseUrl,
-      model: options.embedderModel,
-      dimensions: options.embedderDimensions,
-      ...(apiKey ? { apiKey } : {}),
-    });
-  }
-  const local =
-    options.embedder !== undefined &&
-    existsSync(path.resolve(io.cwd, options.embedder)) &&
-    statSync(path.resolve(io.cwd, options.embedder)).isDirectory();
-  return createTransformersEmbedder(
-    resolveEmbedderSettings(
-      {
-        ...(local
-          ? { modelPath: options.embedder as string }
-          : options.embedder === undefined
-            ? {}
-            : { model: options.embedder }),
-        offline,
-        batchSize: 32,
-      },
-      io,
-    ),
-  );
 }

@@ -39,6 +39,12 @@ export interface TinyBertModelOptions {
    * pooling, as real sentence-embedding checkpoints do. Without it the folder is a plain BERT.
    */
   pooling?: 'cls' | 'mean';
+  /**
+   * Also output every layer's hidden states as `hidden_states.0` (the embeddings) … `hidden_states.{layers}`
+   * (equal to `last_hidden_state`), the names an export with PyTorch's `output_hidden_states` gets, for
+   * code that reads an intermediate layer. Defaults to false.
+   */
+  hiddenStates?: boolean;
 }
 
 /** What `writeTinyBertModel` wrote. */
@@ -55,6 +61,8 @@ export interface TinyBertModel {
   /** The full vocabulary in id order (special tokens at 0–4: [PAD], [UNK], [CLS], [SEP], [MASK]). */
   vocabulary: string[];
   pooling: 'cls' | 'mean' | undefined;
+  /** Whether the graph also outputs `hidden_states.0` … `hidden_states.{layers}`. */
+  hiddenStates: boolean;
   /** Size of the ONNX file in bytes. */
   onnxBytes: number;
 }
@@ -71,7 +79,8 @@ const layerNormEpsilon = 1e-12;
  * and LayerNorm, then per layer multi-head self-attention with the additive attention mask, a residual
  * LayerNorm, an erf-GELU feed-forward block and another residual LayerNorm. Inputs `input_ids`,
  * `attention_mask`, `token_type_ids` (int64, [batch, sequence]); output `last_hidden_state`
- * [batch, sequence, hidden]. Weights are seeded, so tests can rely on exact values across runs.
+ * [batch, sequence, hidden] (and every layer's, with `hiddenStates`). Weights are seeded, so tests can
+ * rely on exact values across runs.
  */
 export async function writeTinyBertModel(
   dir: string,
@@ -114,6 +123,7 @@ export async function writeTinyBertModel(
     heads,
     intermediateSize,
     maxPositionEmbeddings,
+    hiddenStates: options.hiddenStates ?? false,
   });
 
   const onnxPath = path.join(dir, 'onnx', 'model.onnx');
@@ -180,6 +190,7 @@ export async function writeTinyBertModel(
     maxPositionEmbeddings,
     vocabulary,
     pooling: options.pooling,
+    hiddenStates: options.hiddenStates ?? false,
     onnxBytes: onnxBytes.byteLength,
   };
 }
@@ -244,6 +255,7 @@ interface BertOnnxOptions {
   heads: number;
   intermediateSize: number;
   maxPositionEmbeddings: number;
+  hiddenStates: boolean;
 }
 
 function buildBertOnnx(options: BertOnnxOptions): Uint8Array {
@@ -255,6 +267,7 @@ function buildBertOnnx(options: BertOnnxOptions): Uint8Array {
     heads,
     intermediateSize,
     maxPositionEmbeddings,
+    hiddenStates: exposeHiddenStates,
   } = options;
   const headSize = hidden / heads;
   const graph = new OnnxGraphBuilder();
@@ -313,6 +326,12 @@ function buildBertOnnx(options: BertOnnxOptions): Uint8Array {
     graph.node('Gather', [tokenTypeEmbeddings, 'token_type_ids'], { axis: { int: 0 } }),
   ]);
   let hiddenStates = layerNorm('embeddings.LayerNorm', embedded);
+  // Identity nodes give intermediate tensors stable output names without changing the computation.
+  const layerOutputs: string[] = [];
+  const exposeLayer = (index: number, tensor: string) => {
+    if (exposeHiddenStates) layerOutputs.push(graph.node('Identity', [tensor], {}, `hidden_states.${index}`));
+  };
+  exposeLayer(0, hiddenStates);
 
   // Additive mask: 0 where attention_mask is 1, −1e9 where it is 0, shaped [batch, 1, 1, sequence] to
   // broadcast over heads and query positions.
@@ -369,6 +388,7 @@ function buildBertOnnx(options: BertOnnxOptions): Uint8Array {
       graph.node('Add', [applyLinear(gelu, ffnOutput), attended]),
       layer === layers - 1 ? 'last_hidden_state' : undefined,
     );
+    exposeLayer(layer + 1, hiddenStates);
   }
 
   return encodeOnnxModel({
@@ -380,6 +400,11 @@ function buildBertOnnx(options: BertOnnxOptions): Uint8Array {
       tensorValueInfo('attention_mask', 'int64', ['batch_size', 'sequence_length']),
       tensorValueInfo('token_type_ids', 'int64', ['batch_size', 'sequence_length']),
     ],
-    outputs: [tensorValueInfo('last_hidden_state', 'float', ['batch_size', 'sequence_length', hidden])],
+    outputs: [
+      tensorValueInfo('last_hidden_state', 'float', ['batch_size', 'sequence_length', hidden]),
+      ...layerOutputs.map((name) =>
+        tensorValueInfo(name, 'float', ['batch_size', 'sequence_length', hidden]),
+      ),
+    ],
   });
 }

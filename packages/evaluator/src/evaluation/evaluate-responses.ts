@@ -1,0 +1,48 @@
+import type { TokenUsage } from '@tonekit/core';
+import type { EvaluationMetrics } from '../evaluation-metrics.js';
+import { type ReadResponsePairsOptions, readResponsePairs } from './read-response-pairs.js';
+import { type ScoreResponsesOptions, scoreResponses } from './score-responses.js';
+import { type EvaluationOutputs, writeEvaluationOutputs } from './write-evaluation-outputs.js';
+
+export interface EvaluateResponsesOptions
+  extends Omit<ScoreResponsesOptions, 'pairs'>,
+    Omit<ReadResponsePairsOptions, 'abortSignal'> {
+  /** A JSONL or Parquet file of responses with their references. */
+  responses: string;
+  outputDir: string;
+}
+
+/**
+ * Scores existing responses (no model is called) and writes the same outputs as `evaluate`:
+ * `responses.parquet`, `metrics.json`, `run.json`. This is how responses made elsewhere, or a blend's
+ * mixes, join a report.
+ */
+export async function evaluateResponses(
+  options: EvaluateResponsesOptions,
+): Promise<EvaluationOutputs & { metrics: EvaluationMetrics }> {
+  const startedAt = new Date().toISOString();
+  const pairs = await readResponsePairs(options.responses, options);
+  const scored = await scoreResponses({ ...options, pairs });
+  const none: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  const written = await writeEvaluationOutputs({
+    outputDir: options.outputDir,
+    pairs,
+    scored,
+    manifest: {
+      command: 'evaluate-responses',
+      startedAt,
+      config: {
+        responses: options.responses,
+        run: options.run,
+        metrics: options.metrics ?? 'default',
+        bootstrap: options.bootstrap ?? {},
+      },
+      seeds: { bootstrap: options.bootstrap?.seed ?? 0 },
+      counts: { scored: pairs.length },
+      usage: options.embedder
+        ? [{ provider: options.embedder.provider, modelId: options.embedder.modelId, requests: 0, ...none }]
+        : [],
+    },
+  });
+  return { ...written, metrics: scored.metrics };
+}
