@@ -1,6 +1,7 @@
 import { type FileHandle, mkdir, open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type TokenUsage } from '@tonekit/core';
+import { JsonlAppender } from '@tonekit/dataset';
 import { differingKeys } from './datagen-config.js';
 
 export const checkpointFileName = 'checkpoint.jsonl';
@@ -46,11 +47,7 @@ export class CheckpointLog {
   readonly path: string;
   readonly calls: Map<string, CheckpointCall>;
   readonly resumed: boolean;
-  #handle: FileHandle;
-  #queue: Promise<void> = Promise.resolve();
-  /** Lines waiting for the write in flight to finish; they go out together in the next write. */
-  #pending: string[] = [];
-  #pendingWritten: Promise<void> | undefined;
+  #appender: JsonlAppender;
 
   private constructor(
     path: string,
@@ -59,7 +56,7 @@ export class CheckpointLog {
     resumed: boolean,
   ) {
     this.path = path;
-    this.#handle = handle;
+    this.#appender = new JsonlAppender(handle);
     this.calls = calls;
     this.resumed = resumed;
   }
@@ -136,26 +133,11 @@ export class CheckpointLog {
    */
   append(call: CheckpointCall): Promise<void> {
     this.calls.set(callKey(call.chunk, call.step), call);
-    this.#pending.push(`${JSON.stringify(call)}\n`);
-    this.#pendingWritten ??= this.#writePending();
-    return this.#pendingWritten;
+    return this.#appender.append(call);
   }
 
-  #writePending(): Promise<void> {
-    const written = this.#queue.then(async () => {
-      // From here on, new lines wait for the next batch.
-      const lines = this.#pending;
-      this.#pending = [];
-      this.#pendingWritten = undefined;
-      await this.#handle.write(lines.join(''));
-    });
-    this.#queue = written.catch(() => undefined);
-    return written;
-  }
-
-  async close(): Promise<void> {
-    await this.#queue;
-    await this.#handle.close();
+  close(): Promise<void> {
+    return this.#appender.close();
   }
 }
 

@@ -44,6 +44,7 @@ export {
 export * from './hub/index.js';
 export { toJsonValue } from './jsonl/json-value.js';
 // JSONL
+export { JsonlAppender } from './jsonl/jsonl-appender.js';
 export { type ReadJsonlOptions, readJsonl, readJsonlLines } from './jsonl/read-jsonl.js';
 export { type TableToJsonlOptions, tableToJsonl } from './jsonl/table-to-jsonl.js';
 export { type WriteJsonlOptions, type WriteJsonlResult, writeJsonl } from './jsonl/write-jsonl.js';

@@ -1,5 +1,6 @@
 import { open, readFile, truncate } from 'node:fs/promises';
 import { InvalidArgumentError, type TokenUsage } from '@tonekit/core';
+import { JsonlAppender } from '@tonekit/dataset';
 
 /** One generated response, as logged the moment it came back. */
 export interface LoggedResponse {
@@ -24,17 +25,14 @@ interface LogHeader {
 export class ResponseLog {
   readonly responses: Map<string, LoggedResponse>;
   readonly resumed: boolean;
-  #handle: Awaited<ReturnType<typeof open>>;
-  #queue: Promise<void> = Promise.resolve();
-  #pending: string[] = [];
-  #pendingWritten: Promise<void> | undefined;
+  #appender: JsonlAppender;
 
   private constructor(
     handle: Awaited<ReturnType<typeof open>>,
     responses: Map<string, LoggedResponse>,
     resumed: boolean,
   ) {
-    this.#handle = handle;
+    this.#appender = new JsonlAppender(handle);
     this.responses = responses;
     this.resumed = resumed;
   }
@@ -87,24 +85,10 @@ export class ResponseLog {
 
   append(response: LoggedResponse): Promise<void> {
     this.responses.set(response.id, response);
-    this.#pending.push(`${JSON.stringify(response)}\n`);
-    this.#pendingWritten ??= this.#writePending();
-    return this.#pendingWritten;
+    return this.#appender.append(response);
   }
 
-  #writePending(): Promise<void> {
-    const written = this.#queue.then(async () => {
-      const lines = this.#pending;
-      this.#pending = [];
-      this.#pendingWritten = undefined;
-      await this.#handle.write(lines.join(''));
-    });
-    this.#queue = written.catch(() => undefined);
-    return written;
-  }
-
-  async close(): Promise<void> {
-    await this.#queue;
-    await this.#handle.close();
+  close(): Promise<void> {
+    return this.#appender.close();
   }
 }
