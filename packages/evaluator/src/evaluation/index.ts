@@ -2,6 +2,7 @@ export { bootstrapDistinctN } from './bootstrap-distinct-n.js';
 export { type EvaluateEvent, type EvaluateOptions, type EvaluateResult, evaluate } from './evaluate.js';
 export { alphaOfFile, type EvaluateBlendSweepOptions, evaluateBlendSweep } from './evaluate-blend-sweep.js';
 export { type EvaluateResponsesOptions, evaluateResponses } from './evaluate-responses.js';
+export { mtBenchMetrics } from './mt-bench-metrics.js';
 export { type ReadResponsePairsOptions, readResponsePairs } from './read-response-pairs.js';
 export {
   type MetricGroup,
