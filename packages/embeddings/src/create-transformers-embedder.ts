@@ -12,6 +12,7 @@ import {
   TonekitError,
 } from '@tonekit/core';
 import type { TransformersEmbedderEvent } from './embedding-events.js';
+import { loadEncoder, type PreTrainedTokenizer } from './load-encoder.js';
 import {
   defaultPoolingForModel,
   type EmbeddingPooling,
@@ -19,11 +20,9 @@ import {
   type ReadModelJson,
   readSentenceTransformersPooling,
 } from './sentence-transformers-pooling.js';
-import { transformersDefaultPaths, withTransformers } from './transformers-runtime.js';
+import { transformersDefaultPaths } from './transformers-runtime.js';
 
 type Transformers = typeof import('@huggingface/transformers');
-type PreTrainedModel = Awaited<ReturnType<Transformers['AutoModel']['from_pretrained']>>;
-type PreTrainedTokenizer = Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>;
 type Tensor = InstanceType<Transformers['Tensor']>;
 
 /** Weight formats transformers.js finds as `onnx/model{suffix}.onnx` in a model repository. */
@@ -208,61 +207,19 @@ export async function createTransformersEmbedder(
   const ignoredModules = declared?.ignoredModules ?? [];
   throwIfAborted();
 
-  const loaded = await withTransformers({ allowRemote, cacheDir }, async (transformers) => {
-    const options = {
-      local_files_only: !allowRemote,
-      revision,
-      ...(cacheDir === undefined ? {} : { cache_dir: cacheDir }),
-      progress_callback: (info: {
-        status: string;
-        file?: string;
-        loaded?: number;
-        total?: number;
-        progress?: number;
-      }) => {
-        if (onEvent === undefined || info.file === undefined) return;
-        if (!['initiate', 'download', 'progress', 'done'].includes(info.status)) return;
-        onEvent({
-          type: 'model-load-progress',
-          model: source,
-          file: info.file,
-          status: info.status as 'initiate' | 'download' | 'progress' | 'done',
-          ...(info.loaded === undefined ? {} : { loaded: info.loaded }),
-          ...(info.total === undefined ? {} : { total: info.total }),
-          ...(info.progress === undefined ? {} : { progress: info.progress }),
-          timestamp: Date.now(),
-        });
-      },
-    };
-    let tokenizer: PreTrainedTokenizer;
-    let model: PreTrainedModel;
-    try {
-      tokenizer = await transformers.AutoTokenizer.from_pretrained(source, options);
-      throwIfAborted();
-      model = await transformers.AutoModel.from_pretrained(source, {
-        ...options,
-        dtype,
-        device: 'cpu',
-        ...(settings.threads === undefined
-          ? {}
-          : { session_options: { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } }),
-      });
-    } catch (error) {
-      if (CancelledError.isInstance(error)) throw error;
-      throw new ModelLoadError({
-        message: `Could not load ${localPath === undefined ? `model "${modelId}"` : `the model in "${localPath}"`} with transformers.js (dtype ${dtype}): ${errorMessage(error)}`,
-        modelId,
-        path: localPath,
-        cause: error,
-      });
-    }
-    return { tokenizer, model, Tensor: transformers.Tensor };
+  const encoder = await loadEncoder({
+    source,
+    modelId,
+    localPath,
+    allowRemote,
+    cacheDir,
+    revision,
+    dtype,
+    threads: settings.threads,
+    onEvent,
+    abortSignal,
   });
-  const { tokenizer, model, Tensor } = loaded;
-  if (abortSignal?.aborted) {
-    await model.dispose();
-    throw CancelledError.fromSignal(abortSignal);
-  }
+  const { tokenizer, model } = encoder;
 
   const config = model.config as unknown as Record<string, unknown>;
   const dimensions = firstPositiveInteger(config.hidden_size, config.d_model, config.dim, config.n_embd);
@@ -299,25 +256,12 @@ export async function createTransformersEmbedder(
       : [...ids.slice(0, maxLength - suffixLength), ...ids.slice(ids.length - suffixLength)];
   };
 
-  const embedRun = async (sequences: number[][]): Promise<Float32Array[]> => {
-    const rows = sequences.length;
-    const width = Math.max(...sequences.map((ids) => ids.length));
-    const inputIds = new BigInt64Array(rows * width).fill(BigInt(padId));
-    const attentionMask = new BigInt64Array(rows * width);
-    sequences.forEach((ids, row) => {
-      for (let column = 0; column < ids.length; column++) {
-        inputIds[row * width + column] = BigInt(ids[column]!);
-        attentionMask[row * width + column] = 1n;
-      }
-    });
-    const inputs = {
-      input_ids: new Tensor('int64', inputIds, [rows, width]),
-      attention_mask: new Tensor('int64', attentionMask, [rows, width]),
-    };
-    const outputs = (await model(inputs)) as Record<string, unknown>;
-    const hidden = pickHiddenState(outputs);
-    try {
+  const embedRun = (sequences: number[][]): Promise<Float32Array[]> =>
+    encoder.runBatch(sequences, padId, (outputs) => {
+      const rows = sequences.length;
+      const hidden = pickHiddenState(outputs);
       if (hidden.dims.length !== 3 || hidden.dims[0] !== rows || hidden.dims[2] !== dimensions) {
+        const width = Math.max(...sequences.map((ids) => ids.length));
         throw new TonekitError({
           message: `Expected the model's hidden states as [${rows}, ${width}, ${dimensions}], got [${hidden.dims.join(', ')}].`,
         });
@@ -327,30 +271,8 @@ export async function createTransformersEmbedder(
       return sequences.map((ids, row) =>
         poolRow(data, row * sequenceWidth * dimensions, ids.length, dimensions, pooling, normalize),
       );
-    } finally {
-      for (const value of Object.values(outputs)) {
-        if (value instanceof Tensor) value.dispose();
-      }
-    }
-  };
-
-  let disposed = false;
-  let disposing: Promise<void> | undefined;
-  // Runs in flight finish before the session is released: releasing it under a running session is
-  // undefined behavior in onnxruntime.
-  const running = new Set<Promise<unknown>>();
-  const dispose = (): Promise<void> => {
-    disposed = true;
-    disposing ??= Promise.allSettled([...running]).then(async () => {
-      await model.dispose();
     });
-    return disposing;
-  };
-  const trackedRun = (sequences: number[][]): Promise<Float32Array[]> => {
-    const run = embedRun(sequences);
-    running.add(run);
-    return run.finally(() => running.delete(run));
-  };
+  const dispose = () => encoder.dispose();
 
   const embedder: TransformersEmbedder = {
     specificationVersion: 'v1',
@@ -368,7 +290,7 @@ export async function createTransformersEmbedder(
     path: localPath,
     async doEmbed({ values, abortSignal: signal }: EmbedOptions): Promise<EmbedResult> {
       validateValues(values, maxBatchSize);
-      if (disposed) throw new TonekitError({ message: `The embedder for ${source} was disposed.` });
+      if (encoder.disposed) throw new TonekitError({ message: `The embedder for ${source} was disposed.` });
       if (signal?.aborted) throw CancelledError.fromSignal(signal);
       if (values.length === 0) return { embeddings: [], usage: { tokens: 0 } };
 
@@ -381,8 +303,8 @@ export async function createTransformersEmbedder(
       const embeddings = new Array<Float32Array>(values.length);
       for (const indices of planRuns(order, (index) => sequences[index]!.length, batchSize, maxBatchTokens)) {
         if (signal?.aborted) throw CancelledError.fromSignal(signal);
-        if (disposed) throw new TonekitError({ message: `The embedder for ${source} was disposed.` });
-        const vectors = await trackedRun(indices.map((index) => sequences[index]!));
+        if (encoder.disposed) throw new TonekitError({ message: `The embedder for ${source} was disposed.` });
+        const vectors = await embedRun(indices.map((index) => sequences[index]!));
         indices.forEach((index, position) => {
           embeddings[index] = vectors[position]!;
         });

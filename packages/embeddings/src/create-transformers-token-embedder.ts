@@ -14,11 +14,10 @@ import {
 } from '@tonekit/core';
 import { planRuns, type TransformersDtype } from './create-transformers-embedder.js';
 import type { ModelLoadProgressEvent } from './embedding-events.js';
-import { transformersDefaultPaths, withTransformers } from './transformers-runtime.js';
+import { loadEncoder, type PreTrainedModel, type PreTrainedTokenizer } from './load-encoder.js';
+import { transformersDefaultPaths } from './transformers-runtime.js';
 
 type Transformers = typeof import('@huggingface/transformers');
-type PreTrainedModel = Awaited<ReturnType<Transformers['AutoModel']['from_pretrained']>>;
-type PreTrainedTokenizer = Awaited<ReturnType<Transformers['AutoTokenizer']['from_pretrained']>>;
 type Tensor = InstanceType<Transformers['Tensor']>;
 
 export interface TransformersTokenEmbedderSettings {
@@ -164,66 +163,23 @@ export async function createTransformersTokenEmbedder(
   }
   throwIfAborted();
 
-  const { tokenizer, model, Tensor } = await withTransformers(
-    { allowRemote, cacheDir },
-    async (transformers) => {
-      const options = {
-        local_files_only: !allowRemote,
-        revision,
-        ...(cacheDir === undefined ? {} : { cache_dir: cacheDir }),
-        progress_callback: (info: {
-          status: string;
-          file?: string;
-          loaded?: number;
-          total?: number;
-          progress?: number;
-        }) => {
-          if (onEvent === undefined || info.file === undefined) return;
-          if (!['initiate', 'download', 'progress', 'done'].includes(info.status)) return;
-          onEvent({
-            type: 'model-load-progress',
-            model: source,
-            file: info.file,
-            status: info.status as ModelLoadProgressEvent['status'],
-            ...(info.loaded === undefined ? {} : { loaded: info.loaded }),
-            ...(info.total === undefined ? {} : { total: info.total }),
-            ...(info.progress === undefined ? {} : { progress: info.progress }),
-            timestamp: Date.now(),
-          });
-        },
-      };
-      try {
-        const tokenizer: PreTrainedTokenizer = await transformers.AutoTokenizer.from_pretrained(
-          source,
-          options,
-        );
-        throwIfAborted();
-        const model: PreTrainedModel = await transformers.AutoModel.from_pretrained(source, {
-          ...options,
-          dtype,
-          device: 'cpu',
-          ...(settings.threads === undefined
-            ? {}
-            : { session_options: { intraOpNumThreads: settings.threads, interOpNumThreads: 1 } }),
-        });
-        return { tokenizer, model, Tensor: transformers.Tensor };
-      } catch (error) {
-        if (CancelledError.isInstance(error)) throw error;
-        throw new ModelLoadError({
-          message: `Could not load ${localPath === undefined ? `model "${modelId}"` : `the model in "${localPath}"`} with transformers.js (dtype ${dtype}): ${errorMessage(error)}`,
-          modelId,
-          path: localPath,
-          cause: error,
-        });
-      }
-    },
-  );
-
+  const encoder = await loadEncoder({
+    source,
+    modelId,
+    localPath,
+    allowRemote,
+    cacheDir,
+    revision,
+    dtype,
+    threads: settings.threads,
+    onEvent,
+    abortSignal,
+  });
+  const { tokenizer, model } = encoder;
   const fail = async (error: Error): Promise<never> => {
-    await model.dispose();
+    await encoder.dispose();
     throw error;
   };
-  if (abortSignal?.aborted) return fail(CancelledError.fromSignal(abortSignal));
 
   const config = model.config as unknown as Record<string, unknown>;
   const dimensions = firstPositiveInteger(config.hidden_size, config.d_model, config.dim, config.n_embd);
@@ -299,22 +255,9 @@ export async function createTransformersTokenEmbedder(
     return [...ids.slice(0, maxLength - keepAtEnd), ...ids.slice(ids.length - keepAtEnd)];
   };
 
-  const embedRun = async (sequences: number[][]): Promise<Float32Array[]> => {
-    const rows = sequences.length;
-    const width = Math.max(...sequences.map((ids) => ids.length));
-    const inputIds = new BigInt64Array(rows * width).fill(BigInt(padId));
-    const attentionMask = new BigInt64Array(rows * width);
-    sequences.forEach((ids, row) => {
-      for (let column = 0; column < ids.length; column++) {
-        inputIds[row * width + column] = BigInt(ids[column]!);
-        attentionMask[row * width + column] = 1n;
-      }
-    });
-    const outputs = (await model({
-      input_ids: new Tensor('int64', inputIds, [rows, width]),
-      attention_mask: new Tensor('int64', attentionMask, [rows, width]),
-    })) as Record<string, unknown>;
-    try {
+  const embedRun = (sequences: number[][]): Promise<Float32Array[]> =>
+    encoder.runBatch(sequences, padId, (outputs) => {
+      const rows = sequences.length;
       const hidden = outputs[outputName] as Tensor | undefined;
       if (
         hidden === undefined ||
@@ -322,6 +265,7 @@ export async function createTransformersTokenEmbedder(
         hidden.dims[0] !== rows ||
         hidden.dims[2] !== dimensions
       ) {
+        const width = Math.max(...sequences.map((ids) => ids.length));
         throw new TonekitError({
           message: `Expected output "${outputName}" of ${source} as [${rows}, ${width}, ${dimensions}], got ${hidden === undefined ? 'no such output' : `[${hidden.dims.join(', ')}]`}.`,
         });
@@ -331,30 +275,8 @@ export async function createTransformersTokenEmbedder(
       return sequences.map((ids, row) =>
         data.slice(row * rowStride, row * rowStride + ids.length * dimensions),
       );
-    } finally {
-      for (const value of Object.values(outputs)) {
-        if (value instanceof Tensor) value.dispose();
-      }
-    }
-  };
-
-  let disposed = false;
-  let disposing: Promise<void> | undefined;
-  // Runs in flight finish before the session is released: releasing it under a running session is
-  // undefined behavior in onnxruntime.
-  const running = new Set<Promise<unknown>>();
-  const dispose = (): Promise<void> => {
-    disposed = true;
-    disposing ??= Promise.allSettled([...running]).then(async () => {
-      await model.dispose();
     });
-    return disposing;
-  };
-  const trackedRun = (sequences: number[][]): Promise<Float32Array[]> => {
-    const run = embedRun(sequences);
-    running.add(run);
-    return run.finally(() => running.delete(run));
-  };
+  const dispose = () => encoder.dispose();
 
   return {
     specificationVersion: 'v1',
@@ -373,7 +295,8 @@ export async function createTransformersTokenEmbedder(
     path: localPath,
     async doEmbedTokens({ values, abortSignal: signal }: EmbedTokensOptions): Promise<EmbedTokensResult> {
       validateValues(values, maxBatchSize);
-      if (disposed) throw new TonekitError({ message: `The token embedder for ${source} was disposed.` });
+      if (encoder.disposed)
+        throw new TonekitError({ message: `The token embedder for ${source} was disposed.` });
       if (signal?.aborted) throw CancelledError.fromSignal(signal);
       if (values.length === 0) return { embeddings: [], usage: { tokens: 0 } };
 
@@ -385,8 +308,9 @@ export async function createTransformersTokenEmbedder(
       const embeddings = new Array<TokenEmbedding>(values.length);
       for (const indices of planRuns(order, (index) => sequences[index]!.length, batchSize, maxBatchTokens)) {
         if (signal?.aborted) throw CancelledError.fromSignal(signal);
-        if (disposed) throw new TonekitError({ message: `The token embedder for ${source} was disposed.` });
-        const vectors = await trackedRun(indices.map((index) => sequences[index]!));
+        if (encoder.disposed)
+          throw new TonekitError({ message: `The token embedder for ${source} was disposed.` });
+        const vectors = await embedRun(indices.map((index) => sequences[index]!));
         indices.forEach((index, position) => {
           const tokenIds = sequences[index]!;
           embeddings[index] = {
@@ -562,6 +486,6 @@ function positiveOrInfinity(value: unknown): number {
   return typeof value === 'number' && value > 0 && value < 1e9 ? value : Number.POSITIVE_INFINITY;
 }
 
-function errorMessage(error: unknown): string {
+function _errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

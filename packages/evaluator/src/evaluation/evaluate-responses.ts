@@ -1,4 +1,3 @@
-import type { TokenUsage } from '@tonekit/core';
 import type { EvaluationMetrics } from '../evaluation-metrics.js';
 import { type ReadResponsePairsOptions, readResponsePairs } from './read-response-pairs.js';
 import { type ScoreResponsesOptions, scoreResponses } from './score-responses.js';
@@ -23,7 +22,6 @@ export async function evaluateResponses(
   const startedAt = new Date().toISOString();
   const pairs = await readResponsePairs(options.responses, options);
   const scored = await scoreResponses({ ...options, pairs });
-  const none: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   const written = await writeEvaluationOutputs({
     outputDir: options.outputDir,
     pairs,
@@ -39,9 +37,8 @@ export async function evaluateResponses(
       },
       seeds: { bootstrap: options.bootstrap?.seed ?? 0 },
       counts: { scored: pairs.length },
-      usage: options.embedder
-        ? [{ provider: options.embedder.provider, modelId: options.embedder.modelId, requests: 0, ...none }]
-        : [],
+      // No chat model ran; the embedder's usage is not reported by the metric functions.
+      usage: [],
     },
   });
   return { ...written, metrics: scored.metrics };

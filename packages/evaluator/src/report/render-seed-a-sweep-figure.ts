@@ -2,7 +2,6 @@ import type { EvaluationMetrics } from '../evaluation-metrics.js';
 import { describeMark } from './describe-mark.js';
 import { describeRunSettings } from './describe-run-settings.js';
 import { escapeHtml } from './escape-html.js';
-import { formatConfidenceInterval, formatMetricValue } from './format-metric-value.js';
 import { groupSweepRuns } from './group-sweep-runs.js';
 import { type ChartPoint, lineChartSpec } from './line-chart-spec.js';
 import { matchPaperSweepLine } from './match-paper-sweep-rows.js';
@@ -10,6 +9,7 @@ import { metricDisplay } from './metric-display.js';
 import type { PaperReferences } from './paper-references.js';
 import { renderFigure, renderOmittedFigure } from './render-figure.js';
 import type { ReportFragment } from './report-fragment.js';
+import { runChartPoint } from './run-chart-point.js';
 
 const figures = {
   'fig-3': { metric: 'conversationalPercent', title: 'Seed A Fig. 3 — % conversational vs training samples' },
@@ -42,25 +42,17 @@ export async function renderSeedASweepFigure(
   for (const line of lines) {
     for (const { trainingSamples, run: entry } of line.points) {
       const aggregate = entry.metrics[metric]!;
-      const point: ChartPoint = {
-        series: line.label,
-        source: 'run',
-        x: trainingSamples,
-        y: aggregate.value,
-        description: describeMark([
-          ['source', 'run'],
-          ['series', line.label],
-          ['run', entry.run.label],
-          ['training samples', trainingSamples],
-          [yTitle, formatMetricValue(metric, aggregate.value)],
-          ...formatConfidenceInterval(metric, aggregate),
-        ]),
-      };
-      if (aggregate.ci) {
-        point.lower = aggregate.ci.lower;
-        point.upper = aggregate.ci.upper;
-      }
-      points.push(point);
+      points.push(
+        runChartPoint({
+          series: line.label,
+          runLabel: entry.run.label,
+          xName: 'training samples',
+          x: trainingSamples,
+          yTitle,
+          metric,
+          aggregate,
+        }),
+      );
     }
   }
   const runMarks = points.length;

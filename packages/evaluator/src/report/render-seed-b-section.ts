@@ -2,7 +2,6 @@ import type { EvaluationMetrics, MetricName } from '../evaluation-metrics.js';
 import { describeMark } from './describe-mark.js';
 import { describeRunSettings } from './describe-run-settings.js';
 import { escapeHtml } from './escape-html.js';
-import { formatConfidenceInterval, formatMetricValue } from './format-metric-value.js';
 import { type BlendGroup, type BlendPoint, blendPoints, groupBlendRuns } from './group-blend-runs.js';
 import { type ChartPoint, lineChartSpec } from './line-chart-spec.js';
 import { metricDisplay } from './metric-display.js';
@@ -10,6 +9,7 @@ import type { PaperReferences } from './paper-references.js';
 import { renderFigure, renderOmittedFigure } from './render-figure.js';
 import { renderMetricCell, renderPaperCell } from './render-metric-cell.js';
 import type { ReportFragment } from './report-fragment.js';
+import { runChartPoint } from './run-chart-point.js';
 
 interface Family {
   id: string;
@@ -105,25 +105,17 @@ async function renderMetricChart(
   for (const group of groups) {
     for (const { alpha, run: entry, aggregate } of blendPoints(group, metric)) {
       chartRuns.push(entry);
-      const point: ChartPoint = {
-        series: group.label,
-        source: 'run',
-        x: alpha,
-        y: aggregate.value,
-        description: describeMark([
-          ['source', 'run'],
-          ['series', group.label],
-          ['run', entry.run.label],
-          ['α', alpha],
-          [yTitle, formatMetricValue(metric, aggregate.value)],
-          ...formatConfidenceInterval(metric, aggregate),
-        ]),
-      };
-      if (aggregate.ci) {
-        point.lower = aggregate.ci.lower;
-        point.upper = aggregate.ci.upper;
-      }
-      points.push(point);
+      points.push(
+        runChartPoint({
+          series: group.label,
+          runLabel: entry.run.label,
+          xName: 'α',
+          x: alpha,
+          yTitle,
+          metric,
+          aggregate,
+        }),
+      );
     }
   }
   if (points.length === 0) {
