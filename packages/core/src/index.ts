@@ -57,3 +57,4 @@ export type {
   TokenEmbedder,
   TokenEmbedding,
 } from './token-embedder.js';
+export { computeVocabularyHash } from './vocabulary-hash.js';

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import {
   type ApplyChatTemplateOptions,
   asyncDispose,
   CancelledError,
   type ChatMessage,
+  computeVocabularyHash,
   InvalidArgumentError,
   type LogitSequence,
   type LogitSource,
@@ -94,9 +94,7 @@ export function createMockLogitSource(settings: MockLogitSourceSettings): MockLo
   const specialTokens: SpecialTokens = { eos: eosIds.map((id) => checkId('eos', id)) };
   if (settings.bos !== undefined) specialTokens.bos = checkId('bos', settings.bos);
   if (settings.pad !== undefined) specialTokens.pad = checkId('pad', settings.pad);
-  const vocabularyHash =
-    settings.vocabularyHash ??
-    createHash('sha256').update(JSON.stringify({ vocabulary, specialTokens })).digest('hex');
+  const vocabularyHash = settings.vocabularyHash ?? computeVocabularyHash(vocabulary, specialTokens);
 
   const idsByText = new Map<string, number>();
   let longestEntry = 0;

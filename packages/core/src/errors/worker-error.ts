@@ -9,6 +9,8 @@ export interface WorkerErrorOptions {
   pythonType: string;
   /** The Python traceback as formatted by the worker. */
   traceback: string;
+  /** The worker protocol's error code (`missing_dependency`, `cuda_oom`, `invalid_params`, ...). Defaults to `internal`. */
+  code?: string;
   cause?: unknown;
 }
 
@@ -16,13 +18,15 @@ export interface WorkerErrorOptions {
 export class WorkerError extends TonekitError {
   readonly pythonType: string;
   readonly traceback: string;
+  readonly code: string;
 
-  constructor({ message, pythonType, traceback, cause }: WorkerErrorOptions) {
+  constructor({ message, pythonType, traceback, code = 'internal', cause }: WorkerErrorOptions) {
     super({ message, cause });
     this.name = 'WorkerError';
     setErrorMarker(this, marker);
     this.pythonType = pythonType;
     this.traceback = traceback;
+    this.code = code;
   }
 
   static override isInstance(value: unknown): value is WorkerError {
