@@ -1,5 +1,23 @@
 /** The routes of the fake OpenAI server, as named in its request log and in faults. */
-export type FakeOpenAIEndpoint = 'models' | 'chat-completions';
+export type FakeOpenAIEndpoint =
+  | 'models'
+  | 'chat-completions'
+  /** `POST /v1/files` */
+  | 'files-create'
+  /** `GET /v1/files/{id}` */
+  | 'files-retrieve'
+  /** `POST /v1/fine_tuning/jobs` */
+  | 'fine-tuning-jobs-create'
+  /** `GET /v1/fine_tuning/jobs` */
+  | 'fine-tuning-jobs-list'
+  /** `GET /v1/fine_tuning/jobs/{id}` */
+  | 'fine-tuning-jobs-retrieve'
+  /** `POST /v1/fine_tuning/jobs/{id}/cancel` */
+  | 'fine-tuning-jobs-cancel'
+  /** `GET /v1/fine_tuning/jobs/{id}/events` */
+  | 'fine-tuning-jobs-events'
+  /** `GET /v1/fine_tuning/jobs/{id}/checkpoints` */
+  | 'fine-tuning-jobs-checkpoints';
 
 /** Which requests a fault applies to, and how many times. */
 export interface FakeOpenAIFaultTarget {
@@ -9,7 +27,8 @@ export interface FakeOpenAIFaultTarget {
   times?: number;
   /**
    * Only requests whose parsed JSON body satisfies this (undefined for GET requests and unparsable
-   * bodies), so a scripted test can fail the calls about one document and no other.
+   * bodies; for file uploads, `{purpose, file: {filename, bytes}}`), so a scripted test can fail the
+   * calls about one document and no other.
    */
   when?: (body: unknown) => boolean;
 }

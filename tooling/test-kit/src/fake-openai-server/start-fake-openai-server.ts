@@ -10,6 +10,15 @@ import {
   validateChatRequest,
 } from './fake-openai-chat.js';
 import type { FakeOpenAIEndpoint, FakeOpenAIFault } from './fake-openai-fault.js';
+import {
+  createFakeOpenAIFineTuningStore,
+  type FakeOpenAIFile,
+  type FakeOpenAIFineTuningJob,
+  type FakeOpenAIFineTuningReply,
+  type FakeOpenAIFineTuningSettings,
+  type FakeOpenAIFineTuningStore,
+} from './fake-openai-fine-tuning.js';
+import { parseMultipartForm } from './parse-multipart-form.js';
 
 export interface FakeOpenAIServerSettings {
   /** Answers chat completions; defaults to echoing the last user message. */
@@ -31,6 +40,8 @@ export interface FakeOpenAIServerSettings {
   supportsJsonSchema?: boolean;
   /** How long a `hang` fault holds a connection before destroying it, so a test that forgets a timeout still ends. Defaults to 30000. */
   hangTimeoutMs?: number;
+  /** How fine-tuning jobs progress; see `FakeOpenAIFineTuningSettings`. */
+  fineTuning?: FakeOpenAIFineTuningSettings;
 }
 
 /** One request as the fake saw it. */
@@ -41,7 +52,10 @@ export interface FakeOpenAIRequest {
   endpoint: FakeOpenAIEndpoint | 'unknown';
   /** Lower-cased request headers. */
   headers: Record<string, string>;
-  /** The parsed JSON body; the raw text when it does not parse; `undefined` when empty. */
+  /**
+   * The parsed JSON body; the raw text when it does not parse; `undefined` when empty. File uploads
+   * (multipart) are summarized as `{purpose, file: {filename, bytes}}`; their bytes are in `files`.
+   */
   body: unknown;
   /** Set once the response head is sent; absent for hung and dropped requests. */
   status?: number;
@@ -58,6 +72,12 @@ export interface FakeOpenAIServer {
   setFault(fault: FakeOpenAIFault | readonly FakeOpenAIFault[] | null): void;
   /** Replaces the chat handler (`undefined` restores the echo). Call indexes keep counting. */
   setChatHandler(handler: FakeOpenAIChatHandler | undefined): void;
+  /** Files uploaded with `POST /v1/files` (and results files of finished jobs), oldest first, with their bytes. */
+  readonly files: readonly FakeOpenAIFile[];
+  /** Fine-tuning jobs, oldest first, with their events and checkpoints. */
+  readonly fineTuningJobs: readonly FakeOpenAIFineTuningJob[];
+  /** Replaces the fine-tuning settings; jobs already created keep theirs. */
+  setFineTuning(settings: FakeOpenAIFineTuningSettings | undefined): void;
   /** Stops the server, destroying open connections so hung requests end. */
   close(): Promise<void>;
   [asyncDispose](): Promise<void>;
@@ -86,6 +106,11 @@ const maxBodyBytes = 16 * 1024 * 1024;
  *   `response_format` (the handler's reply is passed through as-is), and `stream` (SSE chunks, one per
  *   word, the usage chunk with `stream_options.include_usage`, then `data: [DONE]`). Tokens are
  *   whitespace-separated words.
+ * - Files and supervised fine-tuning: `POST /v1/files` (multipart, as the SDK uploads), `GET /v1/files/{id}`,
+ *   `POST /v1/fine_tuning/jobs`, `GET /v1/fine_tuning/jobs` (with `metadata[k]=v` filters),
+ *   `GET /v1/fine_tuning/jobs/{id}`, `POST /v1/fine_tuning/jobs/{id}/cancel`,
+ *   `GET /v1/fine_tuning/jobs/{id}/events` and `/checkpoints` (newest first, `after` / `limit` cursors).
+ *   Jobs progress deterministically, one tick per retrieval (see `FakeOpenAIFineTuningSettings`).
  * - Errors in OpenAI's shape, `{error: {message, type, param, code}}`, with an `x-request-id` on every answer.
  *
  * Faults (`setFault`) inject error statuses with `Retry-After` / `retry-after-ms`, hangs, malformed JSON,
@@ -105,6 +130,7 @@ export async function startFakeOpenAIServer(
   const restrictModels = settings.models !== undefined;
   let chatHandler = settings.chat ?? echoLastUserMessage;
   let chatCalls = 0;
+  const fineTuning = createFakeOpenAIFineTuningStore(settings.fineTuning);
   let faults: ActiveFault[] = [];
   const setFault = (fault: FakeOpenAIFault | readonly FakeOpenAIFault[] | null) => {
     const list =
@@ -176,13 +202,9 @@ export async function startFakeOpenAIServer(
     }
     const method = request.method ?? 'GET';
     const path = request.url ?? '/';
-    const pathname = new URL(path, 'http://fake').pathname.replace(/\/+$/, '');
-    const endpoint: FakeOpenAIEndpoint | 'unknown' =
-      method === 'GET' && (pathname === '/v1/models' || pathname.startsWith('/v1/models/'))
-        ? 'models'
-        : method === 'POST' && pathname === '/v1/chat/completions'
-          ? 'chat-completions'
-          : 'unknown';
+    const url = new URL(path, 'http://fake');
+    const pathname = url.pathname.replace(/\/+$/, '');
+    const { endpoint, id: resourceId } = routeOf(method, pathname);
     const log: FakeOpenAIRequest = { method, path, endpoint, headers, body: undefined };
     const requestId = `req_fake_${responseCount++}`;
     const head = (status: number, responseHeaders: OutgoingHttpHeaders = {}) => {
@@ -222,14 +244,24 @@ export async function startFakeOpenAIServer(
     response.on('close', () => controller.abort());
     const { signal } = controller;
 
-    const bodyText = await readBody(request);
-    if (bodyText === undefined) {
+    const bodyBytes = await readBody(request);
+    if (bodyBytes === undefined) {
       sendError(413, { message: `Request body over ${maxBodyBytes} bytes.` });
       return;
     }
+    const bodyText = bodyBytes.toString('utf8');
+    const contentType = headers['content-type'] ?? '';
     let parsed: unknown;
     let parseFailed = false;
-    if (bodyText !== '') {
+    if (/^multipart\/form-data/i.test(contentType)) {
+      // Uploads are logged (and matched by faults' `when`) by their fields, not their bytes.
+      const parts = parseMultipartForm(bodyBytes, contentType);
+      const file = parts?.find((part) => part.name === 'file');
+      parsed = {
+        purpose: parts?.find((part) => part.name === 'purpose')?.data.toString('utf8'),
+        file: file === undefined ? undefined : { filename: file.filename, bytes: file.data.length },
+      };
+    } else if (bodyText !== '') {
       try {
         parsed = JSON.parse(bodyText);
       } catch {
@@ -332,6 +364,24 @@ export async function startFakeOpenAIServer(
     }
     if (endpoint === 'unknown') {
       sendError(404, { message: `Invalid URL (${method} ${pathname || '/'})` });
+      return;
+    }
+    if (endpoint !== 'chat-completions') {
+      if (parseFailed) {
+        sendError(400, {
+          message:
+            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        });
+        return;
+      }
+      const reply = answerFineTuning(fineTuning, endpoint, resourceId ?? '', {
+        bytes: bodyBytes,
+        contentType,
+        json: parsed,
+        query: url.searchParams,
+      });
+      if ('error' in reply) sendError(reply.status, reply.error);
+      else sendJson(reply.status, reply.body);
       return;
     }
 
@@ -463,6 +513,9 @@ export async function startFakeOpenAIServer(
     setChatHandler(handler) {
       chatHandler = handler ?? echoLastUserMessage;
     },
+    files: fineTuning.files,
+    fineTuningJobs: fineTuning.jobs,
+    setFineTuning: fineTuning.setSettings,
     close,
     [asyncDispose]: close,
   };
@@ -480,8 +533,69 @@ function redact(token: string): string {
     : `${token.slice(0, 3)}${'*'.repeat(8)}${token.slice(-4)}`;
 }
 
-/** Resolves the body as UTF-8 text, `undefined` when it exceeds the limit, `''` when the client went away. */
-function readBody(request: IncomingMessage): Promise<string | undefined> {
+function answerFineTuning(
+  store: FakeOpenAIFineTuningStore,
+  endpoint: Exclude<FakeOpenAIEndpoint, 'models' | 'chat-completions'>,
+  id: string,
+  body: { bytes: Buffer; contentType: string; json: unknown; query: URLSearchParams },
+): FakeOpenAIFineTuningReply {
+  switch (endpoint) {
+    case 'files-create':
+      return store.createFile(body.bytes, body.contentType);
+    case 'files-retrieve':
+      return store.retrieveFile(id);
+    case 'fine-tuning-jobs-create':
+      return store.createJob(body.json);
+    case 'fine-tuning-jobs-list':
+      return store.listJobs(body.query);
+    case 'fine-tuning-jobs-retrieve':
+      return store.retrieveJob(id);
+    case 'fine-tuning-jobs-cancel':
+      return store.cancelJob(id);
+    case 'fine-tuning-jobs-events':
+      return store.listEvents(id, body.query);
+    case 'fine-tuning-jobs-checkpoints':
+      return store.listCheckpoints(id, body.query);
+  }
+}
+
+/** The route a request addresses, with the resource id in its path (file or job id) when there is one. */
+function routeOf(
+  method: string,
+  pathname: string,
+): { endpoint: FakeOpenAIEndpoint | 'unknown'; id?: string } {
+  if (method === 'GET' && (pathname === '/v1/models' || pathname.startsWith('/v1/models/')))
+    return { endpoint: 'models' };
+  if (method === 'POST' && pathname === '/v1/chat/completions') return { endpoint: 'chat-completions' };
+  if (pathname === '/v1/files') return { endpoint: method === 'POST' ? 'files-create' : 'unknown' };
+  const file = /^\/v1\/files\/([^/]+)$/.exec(pathname);
+  if (file !== null)
+    return method === 'GET'
+      ? { endpoint: 'files-retrieve', id: decodeURIComponent(file[1]!) }
+      : { endpoint: 'unknown' };
+  if (pathname === '/v1/fine_tuning/jobs')
+    return {
+      endpoint:
+        method === 'POST'
+          ? 'fine-tuning-jobs-create'
+          : method === 'GET'
+            ? 'fine-tuning-jobs-list'
+            : 'unknown',
+    };
+  const job = /^\/v1\/fine_tuning\/jobs\/([^/]+)(?:\/(cancel|events|checkpoints))?$/.exec(pathname);
+  if (job !== null) {
+    const id = decodeURIComponent(job[1]!);
+    const action = job[2];
+    if (action === undefined && method === 'GET') return { endpoint: 'fine-tuning-jobs-retrieve', id };
+    if (action === 'cancel' && method === 'POST') return { endpoint: 'fine-tuning-jobs-cancel', id };
+    if (action === 'events' && method === 'GET') return { endpoint: 'fine-tuning-jobs-events', id };
+    if (action === 'checkpoints' && method === 'GET') return { endpoint: 'fine-tuning-jobs-checkpoints', id };
+  }
+  return { endpoint: 'unknown' };
+}
+
+/** Resolves the body's bytes, `undefined` when it exceeds the limit, empty when the client went away. */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -491,8 +605,8 @@ function readBody(request: IncomingMessage): Promise<string | undefined> {
       if (size > maxBodyBytes) tooLarge = true;
       else chunks.push(chunk);
     });
-    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
-    request.on('error', () => resolve(''));
-    request.on('close', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    request.on('error', () => resolve(Buffer.alloc(0)));
+    request.on('close', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
   });
 }

@@ -1,5 +1,6 @@
 export * from './gguf/index.js';
 export { createSeededRandom, type SeededRandom } from './seeded-random.js';
+export { sentencePieceTokenizerJson } from './sentence-piece-tokenizer-json.js';
 export {
   bertSpecialTokens,
   bertTokenizerJson,
@@ -13,3 +14,8 @@ export {
   tinyBertPresets,
   writeTinyBertModel,
 } from './write-tiny-bert-model.js';
+export {
+  type TinyCausalLmOnnx,
+  type TinyCausalLmOnnxOptions,
+  writeTinyCausalLmOnnx,
+} from './write-tiny-causal-lm-onnx.js';
