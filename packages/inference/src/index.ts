@@ -14,14 +14,25 @@ export {
   type RateLimiterAcquireOptions,
   type RateLimiterSettings,
 } from './create-rate-limiter.js';
+export type { LlamaCppGpu, LlamaCppLoraAdapter } from './llama-cpp/acquire-llama-model.js';
 export {
   createLlamaCppChatModel,
   type LlamaCppChatModel,
   type LlamaCppChatModelSettings,
-  type LlamaCppLoraAdapter,
 } from './llama-cpp/create-llama-cpp-chat-model.js';
+export {
+  createLlamaCppLogitSource,
+  type LlamaCppLogitSource,
+  type LlamaCppLogitSourceSettings,
+  llamaCppLogProbabilityFloor,
+} from './llama-cpp/create-llama-cpp-logit-source.js';
 export { type LocalServerPresetOptions, localServerPreset } from './local-server-preset.js';
 export type { ModelPrices } from './model-prices.js';
+export {
+  createOnnxLogitSource,
+  type OnnxLogitSource,
+  type OnnxLogitSourceSettings,
+} from './onnx/create-onnx-logit-source.js';
 export {
   defaultOpenRouterModel,
   type OpenRouterPresetOptions,

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import {
   asyncDispose,
   CancelledError,
@@ -23,13 +22,13 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
-import { loadNodeLlamaCpp } from './load-node-llama-cpp.js';
-
-/** A LoRA adapter in GGUF format, applied on top of the base weights with `scale` (default 1). */
-export interface LlamaCppLoraAdapter {
-  path: string;
-  scale?: number;
-}
+import {
+  acquireLlamaModel,
+  checkLocalGgufFiles,
+  type LlamaCppGpu,
+  type LlamaCppLoraAdapter,
+  type LlamaModelLease,
+} from './acquire-llama-model.js';
 
 export interface LlamaCppChatModelSettings {
   /** A local `.gguf` file. Download models yourself (e.g. `npx node-llama-cpp pull <url>`); nothing is fetched here. */
@@ -39,8 +38,8 @@ export interface LlamaCppChatModelSettings {
   contextSize?: number;
   /** CPU threads for evaluation. Defaults to node-llama-cpp's choice (all cores); pass 1–2 on small machines. */
   threads?: number;
-  /** `auto` (default) uses CUDA, Vulkan or Metal when available; `false` forces the CPU. */
-  gpu?: 'auto' | false | 'cuda' | 'vulkan' | 'metal';
+  /** `auto` (default) uses CUDA, Vulkan or Metal when available; `'cpu'` or `false` forces the CPU. */
+  gpu?: LlamaCppGpu;
   /** Layers offloaded to the GPU. Defaults to node-llama-cpp's fit-to-memory choice. */
   gpuLayers?: number | 'auto' | 'max';
   /** Generations run in parallel, one context sequence each, batched by llama.cpp. Default 1. */
@@ -66,6 +65,7 @@ export interface LlamaCppChatModel extends ChatModel, AsyncDisposable {
 interface Loaded {
   llama: Llama;
   model: LlamaModel;
+  lease: LlamaModelLease;
   context: LlamaContext;
   freeSequences: LlamaContextSequence[];
   LlamaChat: typeof import('node-llama-cpp').LlamaChat;
@@ -183,8 +183,7 @@ export function createLlamaCppChatModel(settings: LlamaCppChatModelSettings): Ll
     if (loaded === undefined) return;
     await limiter.onIdle();
     await loaded.context.dispose();
-    await loaded.model.dispose();
-    await loaded.llama.dispose();
+    await loaded.lease.release();
   };
 
   return {
@@ -230,28 +229,10 @@ async function loadModel(
   sequences: number,
   modelId: string,
 ): Promise<Loaded> {
-  if (/^(hf|https?):/.test(settings.modelPath)) {
-    throw new InvalidArgumentError({
-      argument: 'modelPath',
-      message: `must be a local .gguf file, got ${settings.modelPath}. Download it first, e.g. \`npx node-llama-cpp pull --dir ./models ${settings.modelPath}\`.`,
-    });
-  }
-  for (const file of [settings.modelPath, ...(settings.loraAdapters ?? []).map((adapter) => adapter.path)]) {
-    try {
-      await access(file);
-    } catch (error) {
-      throw new ModelLoadError({ message: `No such GGUF file: ${file}`, path: file, cause: error });
-    }
-  }
-  const { getLlama, LlamaChat, LlamaLogLevel } = await loadNodeLlamaCpp();
-  let llama: Llama | undefined;
-  let model: LlamaModel | undefined;
+  await checkLocalGgufFiles(settings.modelPath, settings.loraAdapters);
+  const lease = await acquireLlamaModel(settings, modelId);
+  const { llama, model } = lease;
   try {
-    llama = await getLlama({ gpu: settings.gpu ?? 'auto', build: 'never', logLevel: LlamaLogLevel.error });
-    model = await llama.loadModel({
-      modelPath: settings.modelPath,
-      ...(settings.gpuLayers === undefined ? {} : { gpuLayers: settings.gpuLayers }),
-    });
     const contextSize = settings.contextSize ?? Math.min(4096, model.trainContextSize);
     const context = await model.createContext({
       contextSize,
@@ -269,10 +250,9 @@ async function loadModel(
           }),
     });
     const freeSequences = Array.from({ length: sequences }, () => context.getSequence());
-    return { llama, model, context, freeSequences, LlamaChat };
+    return { llama, model, lease, context, freeSequences, LlamaChat: lease.nodeLlamaCpp.LlamaChat };
   } catch (error) {
-    await model?.dispose().catch(() => undefined);
-    await llama?.dispose().catch(() => undefined);
+    await lease.release().catch(() => undefined);
     throw new ModelLoadError({
       message: `llama.cpp could not load ${modelId}: ${error instanceof Error ? error.message : String(error)}`,
       path: settings.modelPath,
