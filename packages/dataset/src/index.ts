@@ -33,6 +33,8 @@ export {
   type WriteDatasetFolderOptions,
   writeDatasetFolder,
 } from './dataset-folder/write-dataset-folder.js';
+// Dialogues
+export * from './dialogues/index.js';
 // Errors
 export { DatasetFormatError, type DatasetFormatErrorOptions } from './errors/dataset-format-error.js';
 export {
