@@ -1,0 +1,6 @@
+export {
+  createWorkerLogitSources,
+  type WorkerLogitSourceAdapter,
+  type WorkerLogitSources,
+  type WorkerLogitSourcesOptions,
+} from './create-worker-logit-sources.js';
