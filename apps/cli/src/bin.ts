@@ -7,4 +7,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-process.exitCode = await runCli(process.argv);
+// The first Ctrl-C asks long work to stop cleanly (a training run saves a checkpoint first); a second
+// one exits at once, as a user who presses it twice expects.
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) process.exit(130);
+  process.stderr.write('\nstopping cleanly (press Ctrl-C again to exit now)…\n');
+  interrupt.abort();
+});
+
+process.exitCode = await runCli(process.argv, { interrupt: interrupt.signal });

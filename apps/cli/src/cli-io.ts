@@ -16,6 +16,11 @@ export interface CliIo {
   /** Relative paths such as `-f data.jsonl` resolve against this. */
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Aborted when the user asks long work to stop (Ctrl-C in `bin.ts`): training saves a checkpoint,
+   * blending stops at the next token. Tests abort it themselves.
+   */
+  interrupt?: AbortSignal;
 }
 
 export interface ResolvedCliIo {
@@ -24,6 +29,8 @@ export interface ResolvedCliIo {
   stderr: TextSink;
   cwd: string;
   env: Record<string, string | undefined>;
+  /** Never aborted when the caller gave none. */
+  interrupt: AbortSignal;
 }
 
 export function resolveCliIo(io: CliIo = {}): ResolvedCliIo {
@@ -37,5 +44,6 @@ export function resolveCliIo(io: CliIo = {}): ResolvedCliIo {
     stderr: io.stderr ?? process.stderr,
     cwd: io.cwd ?? process.cwd(),
     env: io.env ?? process.env,
+    interrupt: io.interrupt ?? new AbortController().signal,
   };
 }

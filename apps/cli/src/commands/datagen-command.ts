@@ -12,6 +12,7 @@ import { createProgressLine } from '../embeddings/progress-line.js';
 import { resolveEmbedder } from '../embeddings/resolve-embedder.js';
 import { writeText } from '../io/write-text.js';
 import { parseThreshold } from './parse-threshold.js';
+import { wholeNumber } from './whole-number.js';
 
 interface DatagenCommandOptions {
   source: string;
@@ -66,16 +67,6 @@ Environment:
   HF_TOKEN, HF_HOME, HF_HUB_OFFLINE=1   Hugging Face Hub access, cache and offline mode
   TONEKIT_MODEL_CACHE                   where the local embedding model is kept
 `;
-
-function wholeNumber(flag: string, minimum: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isSafeInteger(parsed) || parsed < minimum) {
-      throw CliError.usage(`${flag} ${value}: expected a whole number >= ${minimum}`);
-    }
-    return parsed;
-  };
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Embedder } from '@tonekit/core';
+import { createTransformersTokenEmbedder, type TransformersTokenEmbedder } from '@tonekit/embeddings';
 import {
   type EvaluateEvent,
   type EvaluationMetrics,
@@ -18,9 +20,12 @@ import { createProgressLine } from '../embeddings/progress-line.js';
 import { resolveEmbedder } from '../embeddings/resolve-embedder.js';
 import { writeText } from '../io/write-text.js';
 import { parseThreshold } from './parse-threshold.js';
+import { wholeNumber } from './whole-number.js';
 
 interface EvalCommandOptions {
   out: string;
+  bertscoreModel?: string;
+  bertscoreLayer?: number;
   dataset?: string;
   responses?: string;
   sweep?: string;
@@ -80,16 +85,6 @@ Metrics: conversational (% with Flesch >= --threshold, default 60), similarity (
 reference embeddings; gte-modernbert-base by default, --no-similarity to skip), bleu (sacreBLEU),
 wer (jiwer), length, diversity (distinct-1/2, MATTR), each with a seeded bootstrap 95% interval.
 `;
-
-function wholeNumber(flag: string, minimum: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isSafeInteger(parsed) || parsed < minimum) {
-      throw CliError.usage(`${flag} ${value}: expected a whole number >= ${minimum}`);
-    }
-    return parsed;
-  };
-}
 
 function finiteNumber(flag: string) {
   return (value: string): number => {
@@ -155,6 +150,15 @@ export function createEvalCommand(io: ResolvedCliIo): Command {
     )
     .option('--no-similarity', 'skip the embedding similarity (no embedder is loaded)')
     .option(
+      '--bertscore-model <dir|id>',
+      'add BERTScore (seed B): a local encoder folder or a cached Hub id (seed B: roberta-large, layer 17)',
+    )
+    .option(
+      '--bertscore-layer <n>',
+      'encoder layer BERTScore reads (default: the last)',
+      wholeNumber('--bertscore-layer', 0),
+    )
+    .option(
       '--embedder <id|dir>',
       'similarity embedder: Hub id or local folder (default Alibaba-NLP/gte-modernbert-base)',
     )
@@ -191,6 +195,11 @@ function parseMetrics(value: string | undefined, similarity: boolean): MetricGro
   return (groups as MetricGroup[]).filter((group) => similarity || group !== 'similarity');
 }
 
+/** A folder given as a path (`./x`, `/x`, `../x`, or anything that exists) rather than a Hub id. */
+function isLocalPath(value: string, cwd: string): boolean {
+  return /^(\.{0,2}\/|~)/.test(value) || existsSync(path.resolve(cwd, value));
+}
+
 async function runEval(options: EvalCommandOptions, io: ResolvedCliIo): Promise<void> {
   const sources = [options.dataset, options.responses, options.sweep].filter((value) => value !== undefined);
   if (sources.length !== 1) throw CliError.usage('give exactly one of --dataset, --responses or --sweep');
@@ -222,8 +231,18 @@ async function runEval(options: EvalCommandOptions, io: ResolvedCliIo): Promise<
   const embedder: Embedder | undefined = metrics.includes('similarity')
     ? await resolveEmbedder(options, io, offline)
     : undefined;
+  const tokenEmbedder: TransformersTokenEmbedder | undefined =
+    options.bertscoreModel === undefined
+      ? undefined
+      : await createTransformersTokenEmbedder({
+          ...(isLocalPath(options.bertscoreModel, io.cwd)
+            ? { localPath: path.resolve(io.cwd, options.bertscoreModel) }
+            : { model: options.bertscoreModel, allowRemote: !offline }),
+          ...(options.bertscoreLayer === undefined ? {} : { layer: options.bertscoreLayer }),
+        });
   const common = {
-    metrics,
+    metrics: tokenEmbedder === undefined ? metrics : [...metrics, 'bertscore' as const],
+    ...(tokenEmbedder === undefined ? {} : { tokenEmbedder }),
     ...(embedder === undefined ? {} : { embedder }),
     conversationalThreshold: options.threshold,
     bootstrap: { resamples: options.bootstrap, seed: options.seed },
@@ -291,7 +310,7 @@ async function runEval(options: EvalCommandOptions, io: ResolvedCliIo): Promise<
     await writeText(io.stdout, `Written to ${path.relative(io.cwd, outputDir) || '.'}\n`);
   } finally {
     progress.done();
-    for (const disposable of [chatModel, embedder]) {
+    for (const disposable of [chatModel, embedder, tokenEmbedder]) {
       if (disposable && 'dispose' in disposable && typeof disposable.dispose === 'function')
         await disposable.dispose();
     }

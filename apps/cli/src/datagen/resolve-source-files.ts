@@ -13,7 +13,8 @@ export const DEFAULT_DATAGEN_SOURCE = 'hf://datasets/ChristophSchuhmann/wikipedi
 
 /**
  * Turns `--source` into local files: a Hugging Face Hub dataset is downloaded into (or read from) the
- * shared HF cache; a file, folder or glob is expanded in a stable order.
+ * shared HF cache (HF_TOKEN, HF_ENDPOINT and HF_HOME apply as in huggingface_hub); a file, folder or
+ * glob is expanded in a stable order.
  */
 export async function resolveSourceFiles(
   source: string,
@@ -33,8 +34,10 @@ export async function resolveSourceFiles(
 ): Promise<string[]> {
   if (source.startsWith('hf://')) {
     const token = env['HF_TOKEN'];
+    // HF_ENDPOINT points at a mirror (or a test hub), as it does for huggingface_hub.
+    const endpoint = env['HF_ENDPOINT'];
     const { files } = await downloadHubDataset(source, {
-      client: createHubClient(token ? { token } : {}),
+      client: createHubClient({ ...(token ? { token } : {}), ...(endpoint ? { endpoint } : {}) }),
       cacheDir: resolveHubCacheDir(env, os.homedir()),
       offline,
       ...(onEvent ? { onEvent } : {}),
