@@ -111,6 +111,9 @@ describe.skipIf(unavailable !== undefined)('GGUF LoRA adapter export', () => {
     const baseGap = await largestDifference(torchBase, llamaBase, prompt);
     // The adapter really moves the distribution, far more than the backends disagree.
     const effect = await largestDifference(torchAdapter, llamaBase, prompt);
+    console.log(
+      `GGUF adapter cross-check: llama.cpp vs torch+PEFT max |Δp| ${adapterGap.toExponential(2)} (base ${baseGap.toExponential(2)}), adapter effect ${effect.toExponential(2)}`,
+    );
     expect(baseGap).toBeLessThan(1e-4);
     expect(adapterGap).toBeLessThan(1e-4);
     expect(effect).toBeGreaterThan(100 * adapterGap);
