@@ -38,6 +38,7 @@ export type {
 } from './logit-source.js';
 export { parseRetryAfter, type RetryAfterHeaders } from './parse-retry-after.js';
 export type { OnEvent, ProgressEvent } from './progress-event.js';
+export { readPackageIdentity } from './read-package-identity.js';
 export { type RetryInfo, type RetryWithBackoffOptions, retryWithBackoff } from './retry-with-backoff.js';
 export type { RunManifest, RunManifestInput, RunManifestModelUsage } from './run-manifest.js';
 export { sleep } from './sleep.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CancelledError,
@@ -12,6 +12,7 @@ import {
   type RetryWithBackoffOptions,
   type RunManifest,
   type RunManifestModelUsage,
+  readPackageIdentity,
   retryWithBackoff,
   type TokenUsage,
 } from '@tonekit/core';
@@ -681,7 +682,7 @@ export async function generateDataset(
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     config: manifestConfig,
-    packages: await packageVersions(),
+    packages: await readPackageIdentity(new URL('../package.json', import.meta.url)),
     runtime: { node: process.versions.node },
     seeds: { shuffle: resolved.seed, split: resolved.seed, sampling: resolved.seed },
     inputs: [],
@@ -754,21 +755,6 @@ function openSource(
   return (async function* () {
     yield* iterable;
   })();
-}
-
-/** Our own version, read from package.json (one level above both src/ and dist/). */
-async function packageVersions(): Promise<Record<string, string>> {
-  try {
-    const { name, version } = JSON.parse(
-      await readFile(new URL('../package.json', import.meta.url), 'utf8'),
-    ) as {
-      name: string;
-      version: string;
-    };
-    return { [name]: version };
-  } catch {
-    return {};
-  }
 }
 
 function deferred<T>(): Deferred<T> {

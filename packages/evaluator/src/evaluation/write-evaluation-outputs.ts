@@ -1,6 +1,6 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { RunManifest } from '@tonekit/core';
+import { type RunManifest, readPackageIdentity } from '@tonekit/core';
 import { makeUtf8Vector, writeParquet } from '@tonekit/dataset';
 import * as arrow from 'apache-arrow';
 import type { ResponsePair, ScoredResponses } from './score-responses.js';
@@ -61,7 +61,7 @@ export async function writeEvaluationOutputs(
     runId: path.basename(path.resolve(outputDir)),
     status: 'succeeded',
     finishedAt: new Date().toISOString(),
-    packages: await packageVersions(),
+    packages: await readPackageIdentity(new URL('../../package.json', import.meta.url)),
     runtime: { node: process.versions.node },
     inputs: [],
     ...options.manifest,
@@ -74,18 +74,4 @@ async function writeJsonAtomically(file: string, value: unknown): Promise<void> 
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
   await rename(temporary, file);
-}
-
-async function packageVersions(): Promise<Record<string, string>> {
-  try {
-    const { name, version } = JSON.parse(
-      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as {
-      name: string;
-      version: string;
-    };
-    return { [name]: version };
-  } catch {
-    return {};
-  }
 }

@@ -1,6 +1,12 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CancelledError, InvalidArgumentError, WorkerCrashedError, WorkerError } from '@tonekit/core';
+import {
+  CancelledError,
+  InvalidArgumentError,
+  readPackageIdentity,
+  WorkerCrashedError,
+  WorkerError,
+} from '@tonekit/core';
 import type { ResolvedTrainSpec } from '../parse-train-spec.js';
 import { type PreparedChatData, prepareChatData } from '../prepare-chat-data.js';
 import type { TrainOptions } from '../train-lora.js';
@@ -106,7 +112,15 @@ export async function trainLocally(
   const now = new Date().toISOString();
   const writer = new LocalRunStateWriter(
     spec.outputDir,
-    initialState(spec, previous, resume, data, inputs, now, await trainerPackages()),
+    initialState(
+      spec,
+      previous,
+      resume,
+      data,
+      inputs,
+      now,
+      await readPackageIdentity(new URL('../../package.json', import.meta.url)),
+    ),
   );
   await writer.update(() => {});
 
@@ -325,19 +339,4 @@ function definedVersions(versions: Record<string, string | null>): Record<string
   return Object.fromEntries(
     Object.entries(versions).filter((entry): entry is [string, string] => entry[1] !== null),
   );
-}
-
-/** Our own name and version, from package.json one level above both src/ and dist/. */
-async function trainerPackages(): Promise<Record<string, string>> {
-  try {
-    const { name, version } = JSON.parse(
-      await readFile(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as {
-      name: string;
-      version: string;
-    };
-    return { [name]: version };
-  } catch {
-    return {};
-  }
 }
