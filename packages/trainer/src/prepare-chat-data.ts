@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CancelledError, InvalidArgumentError } from '@tonekit/core';
 import {
@@ -10,7 +10,8 @@ import {
   readJsonlLines,
   writeJsonl,
 } from '@tonekit/dataset';
-import { sha256File } from './local/sha256-file.js';
+import { hashFile } from './files/hash-file.js';
+import { writeFileAtomically } from './files/write-file-atomically.js';
 import type { TrainDatasetSpec } from './train-spec.js';
 
 export interface PrepareChatDataOptions {
@@ -359,14 +360,16 @@ async function writePreparedFile({
     skipped: counts.skipped,
     source,
   };
-  const temporary = `${metaFile}.tmp-${process.pid}`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temporary, metaFile);
+  await writeFileAtomically(metaFile, `${JSON.stringify(record, null, 2)}\n`);
   return { file, examples: counts.examples, skipped: counts.skipped };
 }
 
 function isNonBlank(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
+}
+
+async function sha256File(path: string, signal: AbortSignal | undefined): Promise<string> {
+  return (await hashFile(path, signal)).sha256;
 }
 
 async function readPreparedRecord(path: string): Promise<PreparedFileRecord | undefined> {

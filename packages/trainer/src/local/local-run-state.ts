@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RunManifest } from '@tonekit/core';
+import { writeFileAtomically } from '../files/write-file-atomically.js';
 import type { ResolvedTrainSpec } from '../parse-train-spec.js';
 import type { TrainResult } from '../train-spec.js';
 
@@ -95,12 +95,5 @@ export class LocalRunStateWriter {
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  try {
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, text);
 }

@@ -7,6 +7,7 @@ import {
   WorkerCrashedError,
   WorkerError,
 } from '@tonekit/core';
+import { hashFile } from '../files/hash-file.js';
 import type { ResolvedTrainSpec } from '../parse-train-spec.js';
 import { type PreparedChatData, prepareChatData } from '../prepare-chat-data.js';
 import type { TrainOptions } from '../train-lora.js';
@@ -14,7 +15,6 @@ import type { TrainEvent, TrainResult } from '../train-spec.js';
 import { PythonWorker, resolvePython } from '../worker/index.js';
 import { type LocalRunState, LocalRunStateWriter, readLocalRunState } from './local-run-state.js';
 import { resolveLocalRuntime } from './resolve-local-runtime.js';
-import { sha256File } from './sha256-file.js';
 import { toTrainEvent } from './to-train-event.js';
 import { trainRequestParams } from './train-request-params.js';
 import { trainingChanges } from './training-changes.js';
@@ -327,7 +327,7 @@ async function dataInputs(
   signal: AbortSignal | undefined,
 ): Promise<LocalRunState['inputs']> {
   const files = [data.trainFile, ...(data.validationFile === null ? [] : [data.validationFile])];
-  return Promise.all(files.map(async (path) => ({ path, sha256: await sha256File(path, signal) })));
+  return Promise.all(files.map(async (path) => ({ path, sha256: (await hashFile(path, signal)).sha256 })));
 }
 
 function withoutSecrets(spec: ResolvedTrainSpec): ResolvedTrainSpec {

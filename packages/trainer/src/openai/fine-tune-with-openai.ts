@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
+import { hashFile } from '../files/hash-file.js';
 import type { OpenAITrainOptions, TrainResult } from '../train-spec.js';
-import { hashFile } from './hash-file.js';
 import { type OpenAIFineTuningCallOptions, runOpenAIFineTuning } from './run-openai-fine-tuning.js';
 
 export interface FineTuneWithOpenAIOptions extends OpenAIFineTuningCallOptions {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@tonekit/core';
+import { writeFileAtomically } from '../files/write-file-atomically.js';
 
 /** The state file's name inside the run's output folder. */
 export const openAIJobStateFileName = 'openai-job.json';
@@ -89,14 +89,8 @@ export async function readOpenAIJobState(outputDir: string): Promise<OpenAIJobSt
 
 export async function writeOpenAIJobState(outputDir: string, state: OpenAIJobState): Promise<void> {
   const path = openAIJobStatePath(outputDir);
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const text = `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`;
-  try {
-    // flush: the rename must not reach the disk before the content does.
-    await writeFile(temporary, text, { encoding: 'utf8', flush: true });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(
+    path,
+    `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
 }

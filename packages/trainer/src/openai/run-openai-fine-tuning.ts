@@ -2,11 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { CancelledError, InvalidArgumentError, type OnEvent } from '@tonekit/core';
 import { NotFoundError, type OpenAI } from 'openai';
+import { hashFile } from '../files/hash-file.js';
 import type { OpenAITrainOptions, TrainEvent, TrainResult } from '../train-spec.js';
 import { createFineTuningClient } from './create-fine-tuning-client.js';
 import { createFineTuningJob, findJobByRunKey } from './create-fine-tuning-job.js';
 import { FineTuningJobError } from './fine-tuning-job-error.js';
-import { hashFile } from './hash-file.js';
 import {
   type JobProgressState,
   type OpenAIJobState,

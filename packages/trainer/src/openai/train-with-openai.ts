@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InvalidArgumentError, resolveSystemPrompt } from '@tonekit/core';
+import { hashFile } from '../files/hash-file.js';
 import { prepareChatData } from '../prepare-chat-data.js';
 import type { TrainResult, TrainSpec } from '../train-spec.js';
-import { hashFile } from './hash-file.js';
 import { type OpenAIFineTuningCallOptions, runOpenAIFineTuning } from './run-openai-fine-tuning.js';
 
 export type TrainWithOpenAIOptions = OpenAIFineTuningCallOptions;

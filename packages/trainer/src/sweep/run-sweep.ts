@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CancelledError, InvalidArgumentError, type OnEvent } from '@tonekit/core';
 import { type DatasetManifest, readDatasetManifest } from '@tonekit/dataset';
+import { writeFileAtomically } from '../files/write-file-atomically.js';
 import type { ResolvedTrainSpec } from '../parse-train-spec.js';
 import type { TrainOptions, trainLora } from '../train-lora.js';
 import type { TrainEvent, TrainResult } from '../train-spec.js';
@@ -22,7 +23,6 @@ import {
   sweepStateFileName,
   writeSweepState,
 } from './sweep-state.js';
-import { writeFileAtomically } from './write-file-atomically.js';
 
 export interface RunSweepOptions {
   onEvent?: OnEvent<SweepEvent>;

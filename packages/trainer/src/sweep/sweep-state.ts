@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DatasetFormatError } from '@tonekit/dataset';
+import { writeFileAtomically } from '../files/write-file-atomically.js';
 import type { TrainResult } from '../train-spec.js';
 import type { SweepRunSettings } from './sweep-spec.js';
-import { writeFileAtomically } from './write-file-atomically.js';
 
 export const sweepStateFileName = 'sweep-state.json';
 
