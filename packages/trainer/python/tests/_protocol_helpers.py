@@ -64,15 +64,12 @@ def transcript_names() -> list[str]:
     return sorted(path.name for path in TRANSCRIPTS_DIR.glob("*.jsonl"))
 
 
-def worker_env(extra: dict[str, str] | None = None, *, fake_training: bool = True) -> dict[str, str]:
+def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PYTHON_DIR), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     # Tiny models: one thread is fastest and avoids OpenMP spin-waits on a busy 2-core test machine.
     env.setdefault("OMP_NUM_THREADS", "1")
-    env.pop("TONEKIT_WORKER_FAKE_TRAINING", None)
-    if fake_training:
-        env["TONEKIT_WORKER_FAKE_TRAINING"] = "1"
     env.update(extra or {})
     return env
 
@@ -81,10 +78,17 @@ class WorkerProcess:
     """`python -m tonekit_worker` with its stdout lines in a queue and its stderr collected."""
 
     def __init__(
-        self, *, cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None, argv: list[str] | None = None
+        self,
+        *,
+        cwd: str | os.PathLike | None = None,
+        env: dict[str, str] | None = None,
+        argv: list[str] | None = None,
+        fake_training: bool = True,
     ):
+        # The fake worker is the real server with a deterministic `train` (tonekit_worker.testing).
+        module = "tonekit_worker.testing.fake_worker" if fake_training else "tonekit_worker"
         self.process = subprocess.Popen(
-            argv or [sys.executable, "-m", "tonekit_worker"],
+            argv or [sys.executable, "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

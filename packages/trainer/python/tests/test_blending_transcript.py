@@ -20,7 +20,7 @@ def test_the_worker_replays_blend_step_and_sends_exact_log_probs(tmp_path):
     # The transcript names the model and adapters by paths relative to the worker's folder.
     models = write_tiny_models(tmp_path)
     entries = load_transcript("blend-step.jsonl")
-    with WorkerProcess(cwd=tmp_path, env=worker_env(fake_training=False)) as worker:
+    with WorkerProcess(cwd=tmp_path, env=worker_env(), fake_training=False) as worker:
         received = replay(worker, entries)
         assert worker.receive_line(timeout=30) is None
         assert worker.wait(timeout=30) == 0

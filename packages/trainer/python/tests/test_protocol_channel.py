@@ -161,7 +161,7 @@ def test_the_worker_starts_and_answers_without_torch(tmp_path):
         )
     )
     started = time.monotonic()
-    with WorkerProcess(argv=[sys.executable, str(bootstrap)], env=worker_env(fake_training=False)) as worker:
+    with WorkerProcess(argv=[sys.executable, str(bootstrap)], env=worker_env()) as worker:
         ready = worker.receive(timeout=10)
         elapsed = time.monotonic() - started
         capabilities = ready["params"]["capabilities"]

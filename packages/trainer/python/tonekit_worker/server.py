@@ -20,7 +20,6 @@ Ordering guarantees the driver relies on (both threads write through one locked 
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import sys
@@ -35,10 +34,6 @@ from .protocol import Channel, MalformedRequest, Request, open_stdio_channel, pa
 
 #: Answered on the reader thread, immediately.
 CONTROL_METHODS = ("ping", "cancel", "shutdown")
-
-#: The environment variable that swaps `train` for `fake_run_training`. For tests ONLY: the transcript
-#: fixtures need a deterministic training run that pauses until it is cancelled.
-FAKE_TRAINING_ENV = "TONEKIT_WORKER_FAKE_TRAINING"
 
 #: emit(type, fields) sends `{"method": "event", "params": {"request_id": id, "type": type, **fields}}`.
 Emit = Callable[[str, dict], None]
@@ -251,16 +246,9 @@ class Server:
 # --- methods ---------------------------------------------------------------------------------------
 
 
-def _load_run_training() -> Callable[[dict, Emit, threading.Event], dict]:
-    if os.environ.get(FAKE_TRAINING_ENV) == "1":
-        return fake_run_training
+def _train(call: Call) -> dict:
     from .training import run_training
 
-    return run_training
-
-
-def _train(call: Call) -> dict:
-    run_training = _load_run_training()
     return run_training(call.params, call.emit, call.stop_event)
 
 
@@ -283,78 +271,13 @@ def default_long_methods() -> dict[str, LongMethod]:
     return methods
 
 
-def main() -> int:
+def main(long_methods: dict[str, LongMethod] | None = None) -> int:
+    """Serves the protocol on this process's stdin/stdout. `long_methods` replaces the default methods
+    (the test kit's fake worker swaps `train` for a deterministic stand-in this way)."""
     channel = open_stdio_channel()
     # Ctrl-C in a terminal reaches the whole process group; the driver turns it into `cancel` so the
     # run saves a checkpoint. Dying here on KeyboardInterrupt would lose it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # `ready` first, before the reader starts: nothing else may precede it on the channel.
     channel.send({"method": "ready", "params": ready_params()})
-    return Server(channel).serve()
-
-
-# --- tests only ------------------------------------------------------------------------------------
-
-
-def fake_run_training(params: dict, emit: Emit, stop_event: threading.Event) -> dict:
-    """A deterministic stand-in for `run_training`, used ONLY when TONEKIT_WORKER_FAKE_TRAINING=1.
-
-    It reads `params["fake"]`: `steps` (default 3), `pause_after_step` (after that step's `step-end`,
-    wait for a stop up to 60 s, so a transcript can cancel "mid-way" without a race) and
-    `fail_at_step` (raise RuntimeError at that step). Each step prints to stdout from Python and from
-    the fd level, which must land on stderr and never on the protocol channel.
-    """
-    fake = params.get("fake") or {}
-    steps = int(fake.get("steps", 3))
-    pause_after = fake.get("pause_after_step")
-    fail_at = fake.get("fail_at_step")
-    output_dir = str(params.get("output_dir", "run"))
-    emit(
-        "train-start",
-        {
-            "total_steps": steps,
-            "steps_per_epoch": steps,
-            "start_step": 0,
-            "train_examples": 8,
-            "validation_examples": 0,
-            "train_tokens": 800,
-        },
-    )
-    step = 0
-    loss = None
-    while step < steps:
-        if stop_event.is_set():
-            break
-        step += 1
-        if fail_at == step:
-            raise RuntimeError(f"fake training failed at step {step}")
-        print(f"fake training: step {step} (print)")
-        os.write(1, f"fake training: step {step} (fd 1)\n".encode())
-        loss = 3.0 - 0.25 * step
-        emit(
-            "step-end",
-            {
-                "step": step,
-                "total_steps": steps,
-                "epoch": step / steps,
-                "loss": loss,
-                "learning_rate": 0.0002,
-                "beta1": 0.9,
-                "tokens": 100,
-                "tokens_per_second": 1000.0,
-            },
-        )
-        if pause_after == step:
-            stop_event.wait(60)
-    status = "cancelled" if step < steps else "succeeded"
-    emit("checkpoint-save", {"step": step, "path": f"{output_dir}/checkpoints/step-{step}"})
-    return {
-        "status": status,
-        "steps": step,
-        "final_loss": loss,
-        "validation_loss": None,
-        "adapter_dir": f"{output_dir}/adapter",
-        "gguf_adapter_path": None,
-        "merged_dir": None,
-        "peak_memory_bytes": None,
-    }
+    return Server(channel, long_methods=long_methods).serve()
