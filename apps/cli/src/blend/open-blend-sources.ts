@@ -68,6 +68,7 @@ export async function openBlendSources(
   if (models.length === 0) throw CliError.usage('tonekit blend needs at least one --model');
   if (loras.length > 0 && models.length !== 1)
     throw CliError.usage('--lora blends adapters of ONE base: give exactly one --model with --lora');
+  const base = models[0] as WeightedPath;
   const name = (file: string) => path.basename(file).replace(/\.(gguf|onnx)$/i, '');
 
   if (flags.backend === 'worker') {
@@ -75,7 +76,6 @@ export async function openBlendSources(
       throw CliError.usage(
         '--backend worker blends LoRA adapters of one base: add --lora <peft-adapter-folder>=<weight>',
       );
-    const base = models[0] as WeightedPath;
     const opened = await createWorkerLogitSources({
       model: base.path,
       adapters: loras.map((lora, index) => ({ name: `${index}-${name(lora.path)}`, path: lora.path })),
@@ -106,25 +106,16 @@ export async function openBlendSources(
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(flags.contextSize === undefined ? {} : { contextSize: flags.contextSize }),
   };
+  // One source per --model; with --lora, one source per adapter on the one base, plus the base
+  // itself when it was given a weight.
   const entries: { model: WeightedPath; lora?: WeightedPath; weight: number | undefined; label: string }[] =
     loras.length === 0
       ? models.map((model) => ({ model, weight: model.weight, label: name(model.path) }))
       : [
-          ...loras.map((lora) => ({
-            model: models[0] as WeightedPath,
-            lora,
-            weight: lora.weight,
-            label: name(lora.path),
-          })),
-          ...((models[0] as WeightedPath).weight === undefined
+          ...loras.map((lora) => ({ model: base, lora, weight: lora.weight, label: name(lora.path) })),
+          ...(base.weight === undefined
             ? []
-            : [
-                {
-                  model: models[0] as WeightedPath,
-                  weight: (models[0] as WeightedPath).weight,
-                  label: name((models[0] as WeightedPath).path),
-                },
-              ]),
+            : [{ model: base, weight: base.weight, label: name(base.path) }]),
         ];
   try {
     for (const entry of entries) {
